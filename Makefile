@@ -1,0 +1,105 @@
+# Two commands do all set-up:  `make lab`  (open the course)  and  `make test`  (check everything).
+# VENV may live anywhere (CI points it at a cache outside the clone); the default is ./.venv.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+# Dependencies are keyed by the content of the files that list them (not their mtime, which
+# every fresh clone resets), so a cached VENV is reused until they really change.
+DEPS_HASH := $(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.deps-$(DEPS_HASH)
+NB ?= notebooks/[0-9]*.ipynb
+LAB_ARGS ?=
+
+# Same outputs on every run: no hash randomisation, no debugger noise on kernel start,
+# never download (lesson 6 opts in with AUTOGRAD_COURSE_ONLINE=1 only when a user sets it).
+export PYTHONHASHSEED := 0
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+export MPLBACKEND := Agg
+
+.PHONY: help setup lab test lint unit nbval notebooks assignments bench backbone dot python clean
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make lab          set up (venv, packages, graphviz) and open the course in JupyterLab"
+	@echo "make test         set up, then lint, unit tests, every lesson under nbval, assignments"
+	@echo "make notebooks    re-execute lessons in place so stored outputs match the code (NB=file for one)"
+	@echo "make assignments  build student versions into release/ and autograde every solution"
+	@echo "make bench        dagviz vs torchviz benchmark table"
+	@echo "variables: VENV=$(VENV) PYTHON=$(PYTHON)"
+
+# ---- set-up -------------------------------------------------------------------------------
+# `dot` is a system program: install it when we can (root + apt), else say how.
+dot:
+	@if command -v dot >/dev/null 2>&1; then exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing Graphviz (dot) with apt-get ..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	  echo "Installing Graphviz (dot) with sudo apt-get ..."; \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	fi; \
+	command -v dot >/dev/null 2>&1 || { \
+	  echo "error: Graphviz's 'dot' program is missing and could not be installed automatically."; \
+	  echo "Install it, then run make again:"; \
+	  echo "  Debian/Ubuntu:  sudo apt-get install graphviz"; \
+	  echo "  macOS:          brew install graphviz"; \
+	  echo "  conda:          conda install -c conda-forge graphviz"; \
+	  exit 1; }
+
+# A Python >= 3.10 that can make virtual environments (Debian/Ubuntu split venv out).
+python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null || { \
+	  echo "error: '$(PYTHON)' is missing or older than 3.10; run make PYTHON=python3.11 (or another 3.10+)"; exit 1; }
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null && exit 0; \
+	pkg=python$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')-venv; \
+	if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkg >/dev/null; \
+	else echo "error: $(PYTHON) cannot create virtual environments; install it: sudo apt-get install $$pkg"; exit 1; fi
+
+$(STAMP):
+	@$(MAKE) --no-print-directory python
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[course,dev]"
+	touch $(STAMP)
+
+# The project itself is (re)linked every time: a shared VENV may have been built by another clone.
+setup: dot $(STAMP)
+	@$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . >/dev/null
+	@$(BIN)/python -c 'import torch, torchvision, graphviz, dagviz; print("ready: torch", torch.__version__, "torchvision", torchvision.__version__, "dagviz", dagviz.__version__)'
+
+# The course-pretrained resnet18 backbone for offline users (git-ignored, under build/).
+backbone: setup
+	$(BIN)/python -m autograd_course backbone
+
+lab: setup backbone
+	$(BIN)/jupyter lab notebooks/01_tensors_that_remember.ipynb $(LAB_ARGS)
+
+# ---- checks -------------------------------------------------------------------------------
+lint: setup
+	$(BIN)/ruff check .
+
+unit: setup
+	$(BIN)/python -m pytest -q tests
+
+nbval: setup backbone
+	$(BIN)/python -m pytest -q --nbval $(NB) --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+assignments: setup backbone
+	$(BIN)/python notebooks/assignments/assignments.py
+
+test: setup lint unit nbval assignments
+	@echo "make test: all checks passed"
+
+# ---- authoring ----------------------------------------------------------------------------
+notebooks: setup backbone
+	@for nb in $(NB); do \
+	  echo "executing $$nb"; \
+	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
+	done
+
+bench: setup
+	$(BIN)/python benchmarks/bench_graphs.py
+
+clean:
+	rm -rf build release .pytest_cache .ruff_cache

@@ -1,0 +1,71 @@
+"""The one place that touches autograd internals.
+
+Public `torch.autograd.graph.Node` API covers `name()`, `next_functions`, `metadata` and
+hooks. Three things a learner needs have no public API, so they live here, each behind
+a function that fails soft if PyTorch renames them:
+`AccumulateGrad.variable` (the leaf tensor), `_saved_*` attributes (saved tensors), and
+`Tensor._base` (what a view looks at).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+
+MODULE_KEY = "dagviz.module"  # key in Node.metadata written by dagviz.track
+
+
+def leaf_variable(fn: Any) -> torch.Tensor | None:
+    """The leaf tensor an AccumulateGrad node accumulates into, if any."""
+    try:
+        var = fn.variable
+    except (AttributeError, RuntimeError):
+        return None
+    return var if isinstance(var, torch.Tensor) else None
+
+
+def is_accumulate_grad(fn: Any) -> bool:
+    return type(fn).__name__ == "AccumulateGrad"
+
+
+def saved_tensors(fn: Any) -> Iterator[tuple[str, torch.Tensor | None]]:
+    """Yield (name, tensor) for each saved tensor; tensor is None once backward freed it.
+
+    Non-tensor saved values (ints, shapes) are skipped: they are never freed and are not
+    what makes backward memory-hungry.
+    """
+    for attr in dir(fn):
+        if not attr.startswith("_saved_"):
+            continue
+        name = attr[len("_saved_") :]
+        try:
+            value = getattr(fn, attr)
+        except RuntimeError:  # "...saved tensors after they have already been freed"
+            yield name, None
+            continue
+        if isinstance(value, torch.Tensor):
+            yield name, value
+        elif isinstance(value, (tuple, list)) and value and all(isinstance(v, torch.Tensor) for v in value):
+            for i, v in enumerate(value):
+                yield f"{name}[{i}]", v
+
+
+def is_view(t: torch.Tensor) -> bool:
+    return getattr(t, "_base", None) is not None
+
+
+def node_module(fn: Any) -> str | None:
+    """The module path `dagviz.track` recorded on this node, if any."""
+    try:
+        meta = fn.metadata
+    except (AttributeError, RuntimeError):
+        return None
+    value = meta.get(MODULE_KEY) if meta else None
+    return value if isinstance(value, str) else None
+
+
+def node_name(fn: Any) -> str:
+    """`MulBackward0`, `AccumulateGrad`: the name without C++ namespaces."""
+    return str(fn.name()).rsplit("::", 1)[-1]

@@ -1,0 +1,172 @@
+"""Draw a `Graph` with graphviz.
+
+Color legend (also in the README):
+- light grey box: a backward Function autograd will run (``MulBackward0``).
+- light blue box: a leaf tensor that requires grad; its ``AccumulateGrad`` node writes ``.grad``.
+- green box: a root, an output tensor you passed.
+- dashed grey box: an input that does not require grad (a constant or a frozen
+  parameter): autograd records no edge to it, so backward never reaches it.
+- orange box: a tensor saved for backward (``show_saved``); dashed once backward freed it.
+- gold text: a gradient (``show_grad``).
+- lavender box: a leaf drawn once per use, because it is shared by many nodes (see below).
+- khaki box: a group of nodes collapsed into one (a module, or folded repetition).
+
+Arrows point in the forward direction, from an input to what was computed from it;
+backward runs against the arrows.
+
+Layout: graphviz ranks nodes by longest path, and an edge spanning many ranks becomes a
+chain of virtual nodes that crossing minimisation must place. A weight shared by every step
+of an unrolled RNN creates one such long edge per step, which makes dot's layout explode
+(minutes for 60 steps). Drawing a shared leaf once per use keeps every edge short; the
+lavender color and the "use k of N" label say it is one tensor.
+"""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+import graphviz
+
+from .graph import Graph, GradMeta, Node, TensorMeta
+
+SHARED_LEAF_USES = 4  # a leaf with at least this many consumers is drawn once per use
+
+STYLE: dict[str, dict[str, str]] = {
+    "op": {"shape": "box", "style": "filled", "fillcolor": "lightgrey"},
+    "leaf": {"shape": "box", "style": "filled", "fillcolor": "lightblue"},
+    "shared": {"shape": "box", "style": "filled", "fillcolor": "lavender"},
+    "root": {"shape": "box", "style": "filled", "fillcolor": "darkolivegreen1"},
+    "nograd": {"shape": "box", "style": "dashed", "color": "grey50", "fontcolor": "grey40"},
+    "saved": {"shape": "box", "style": "filled", "fillcolor": "orange"},
+    "freed": {"shape": "box", "style": "dashed", "color": "orange", "fontcolor": "grey40"},
+    "group": {"shape": "box3d", "style": "filled", "fillcolor": "khaki"},
+}
+
+INSTALL_DOT = (
+    "Install Graphviz's `dot` program: Debian/Ubuntu `sudo apt-get install graphviz`, "
+    "macOS `brew install graphviz`, conda `conda install -c conda-forge graphviz` "
+    "(then restart the kernel). Meanwhile `print(dagviz.text(tensor))` shows the same graph as text."
+)
+
+
+class DotNotFoundError(RuntimeError):
+    """Graphviz's `dot` binary is missing, so a graph can be built but not laid out."""
+
+
+def require_dot() -> None:
+    if shutil.which("dot") is None:
+        raise DotNotFoundError("Graphviz's `dot` program was not found on PATH. " + INSTALL_DOT)
+
+
+class DagGraph(graphviz.Digraph):
+    """A graphviz.Digraph with a stable repr (no memory address) for notebooks and tests."""
+
+    summary: str = ""
+
+    def __repr__(self) -> str:
+        return f"<dagviz {self.summary}>"
+
+
+def shape_str(shape: tuple[int, ...]) -> str:
+    return "scalar" if shape == () else "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def grad_str(g: GradMeta) -> str:
+    if g.values is not None:
+        vals = ", ".join(_fmt(v) for v in g.values)
+        return f"grad = {vals}" if g.shape == () else f"grad = [{vals}]"
+    return f"grad {shape_str(g.shape)}, norm {_fmt(g.norm)}"
+
+
+def tensor_str(t: TensorMeta) -> str:
+    return f"{shape_str(t.shape)} {t.dtype}" + (" view" if t.is_view else "")
+
+
+def _label(n: Node, show_grad: bool) -> str:
+    lines: list[str] = []
+    if n.kind == "leaf":
+        if n.tensor is not None:
+            lines += [n.tensor.label or "leaf", tensor_str(n.tensor)]
+        lines.append(n.name)
+    elif n.kind == "root":
+        lines.append(n.attrs.get("param", n.name))
+        if n.tensor is not None:
+            lines.append(tensor_str(n.tensor))
+    elif n.kind == "nograd":
+        lines.append(n.name)
+        lines.append("frozen, no grad" if n.attrs.get("frozen") else "requires_grad=False")
+    elif n.kind == "saved":
+        lines.append(f"saved {n.name}")
+        lines.append("freed by backward" if n.attrs.get("freed") else tensor_str(n.tensor) if n.tensor else "")
+    elif n.kind == "group":
+        lines.append(n.name)
+        if "count" in n.attrs:
+            lines.append(f"{n.attrs['count']} nodes")
+    else:
+        lines.append(n.name)
+    if show_grad and n.tensor is not None and n.tensor.grad is not None:
+        lines.append(grad_str(n.tensor.grad))
+    return "\n".join(line for line in lines if line)
+
+
+def _style(n: Node) -> dict[str, str]:
+    if n.kind == "saved" and n.attrs.get("freed"):
+        return STYLE["freed"]
+    return STYLE[n.kind]
+
+
+def to_digraph(
+    graph: Graph,
+    *,
+    show_grad: bool = False,
+    title: str | None = None,
+    graph_attr: dict[str, str] | None = None,
+) -> DagGraph:
+    """Build the graphviz object for `graph` (no `dot` needed until it is rendered)."""
+    attrs = {"rankdir": "TB", "ranksep": "0.3", "nodesep": "0.25", "size": "8,12"}
+    if title:
+        attrs.update(label=title, labelloc="t", fontsize="12")
+    attrs.update(graph_attr or {})
+    dot = DagGraph(
+        graph_attr=attrs,
+        node_attr={"fontname": "Helvetica", "fontsize": "10", "height": "0.2", "margin": "0.08,0.03"},
+        edge_attr={"arrowsize": "0.6"},
+    )
+    uses: dict[str, int] = {}
+    for e in graph.edges:
+        uses[e.src] = uses.get(e.src, 0) + 1
+    by_id = {n.id: n for n in graph.nodes}
+    shared = {n.id for n in graph.nodes if n.kind == "leaf" and uses.get(n.id, 0) >= SHARED_LEAF_USES}
+
+    for n in graph.nodes:
+        if n.id in shared:
+            continue  # drawn once per use below
+        dot.node(n.id, _label(n, show_grad), **_style(n))
+
+    seen: dict[str, int] = {}
+    for e in graph.edges:
+        src = e.src
+        if src in shared:
+            k = seen[src] = seen.get(src, 0) + 1
+            src = f"{e.src}_{k}"
+            base = _label(by_id[e.src], show_grad)
+            dot.node(src, f"{base}\nuse {k} of {uses[e.src]}", **STYLE["shared"])
+        kw: dict[str, Any] = {}
+        if e.kind in ("nograd", "saved"):
+            kw = {"style": "dashed", "color": "grey50" if e.kind == "nograd" else "orange", "arrowhead": "none"}
+        elif e.kind == "output":
+            kw = {"color": "darkolivegreen4"}
+        dot.edge(src, e.dst, **kw)
+
+    counts: dict[str, int] = {}
+    for n in graph.nodes:
+        counts[n.kind] = counts.get(n.kind, 0) + 1
+    order = ["root", "op", "leaf", "nograd", "saved", "group"]
+    parts = ", ".join(f"{counts[k]} {k}" for k in order if k in counts)
+    dot.summary = f"graph: {len(graph.nodes)} nodes ({parts}), {len(graph.edges)} edges"
+    return dot

@@ -1,0 +1,137 @@
+"""Walk an autograd graph into plain data, breadth first and without recursion.
+
+Ids are given in discovery order ("n0", "n1", ...), so the same computation always
+yields the same ids, whatever the memory addresses of its nodes.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+import torch
+
+from . import _torch
+from .graph import Edge, GradMeta, Graph, Node, SavedMeta, TensorMeta
+from .inputs import Params, Roots, normalize_params, normalize_roots
+
+SMALL = 8  # tensors with at most this many elements show their gradient values
+
+
+def _shape(t: torch.Tensor) -> tuple[int, ...]:
+    return tuple(int(s) for s in t.shape)
+
+
+def _dtype(t: torch.Tensor) -> str:
+    return str(t.dtype).replace("torch.", "")
+
+
+def _grad_meta(g: torch.Tensor | None) -> GradMeta | None:
+    if g is None:
+        return None
+    g = g.detach()
+    values = None
+    if g.numel() <= SMALL:
+        values = tuple(round(float(v), 6) for v in g.reshape(-1).tolist())
+    return GradMeta(_shape(g), round(float(g.double().norm()), 6), values)
+
+
+def _tensor_meta(t: torch.Tensor, label: str | None, grads: bool) -> TensorMeta:
+    grad = None
+    if grads and (t.is_leaf or t.retains_grad):
+        grad = _grad_meta(t.grad)
+    return TensorMeta(label, _shape(t), _dtype(t), t.requires_grad, _torch.is_view(t), grad)
+
+
+def trace(roots: Roots, params: Params = None, *, saved: bool = False, grads: bool = False) -> Graph:
+    """Walk the backward graph of `roots` into a `Graph`.
+
+    roots: a tensor, or a tuple/list/dict of tensors (dict keys label the outputs).
+    params: an nn.Module or a mapping name -> tensor; names leaves, and names inputs that
+        do not require grad (frozen parameters, constants) when a node saved them.
+    saved: also record each node's saved tensors (and which were freed by backward).
+    grads: record `.grad` of leaves and of roots that are leaves or `retain_grad()`.
+    """
+    root_items = normalize_roots(roots, "dagviz.trace")
+    named = normalize_params(params, "dagviz.trace")
+    # Identity lookups are only used during this call; nothing id()-based reaches the output.
+    leaf_names = {id(t): name for name, t in named}
+    nograd_names = {
+        (t.data_ptr(), _shape(t), t.dtype): (name, isinstance(t, torch.nn.Parameter))
+        for name, t in named
+        if not t.requires_grad
+    }
+
+    nodes: list[Node] = []
+    edges: list[Edge] = []
+    root_ids: list[str] = []
+    ids: dict[Any, str] = {}  # autograd node object -> id (local; dropped on return)
+    queue: deque[Any] = deque()
+
+    def new_id() -> str:
+        return f"n{len(nodes)}"
+
+    def visit(fn: Any) -> str:
+        if fn in ids:
+            return ids[fn]
+        nid = new_id()
+        ids[fn] = nid
+        if _torch.is_accumulate_grad(fn):
+            var = _torch.leaf_variable(fn)
+            meta = _tensor_meta(var, leaf_names.get(id(var)), grads) if var is not None else None
+            nodes.append(Node(nid, "leaf", _torch.node_name(fn), meta, module=_torch.node_module(fn)))
+        else:
+            nodes.append(Node(nid, "op", _torch.node_name(fn), module=_torch.node_module(fn)))
+        queue.append(fn)
+        return nid
+
+    for label, t in root_items:
+        rid = new_id()
+        nodes.append(Node(rid, "root", label, _tensor_meta(t, label, grads)))
+        root_ids.append(rid)
+        if t.grad_fn is not None:
+            edges.append(Edge(visit(t.grad_fn), rid, "output"))
+        elif t.requires_grad:  # a leaf passed as a root: name it from params if we can
+            name = leaf_names.get(id(t))
+            if name is not None:
+                nodes[-1].attrs["param"] = name
+
+    while queue:
+        fn = queue.popleft()
+        nid = ids[fn]
+        node = nodes[int(nid[1:])]
+        slots = list(fn.next_functions)
+        missing = [i for i, (nxt, _) in enumerate(slots) if nxt is None]
+        need_saved = saved or (missing and nograd_names and node.kind == "op")
+        saved_list: list[tuple[str, torch.Tensor | None]] = list(_torch.saved_tensors(fn)) if need_saved else []
+        if saved:
+            node.saved = tuple(
+                SavedMeta(n, v is None, None if v is None else _shape(v), None if v is None else _dtype(v))
+                for n, v in saved_list
+            )
+        # Name the inputs that do not require grad, when the node saved a tensor we know.
+        known = []
+        for _, v in saved_list:
+            if v is not None and nograd_names:
+                hit = nograd_names.get((v.data_ptr(), _shape(v), v.dtype))
+                if hit is not None and hit not in known:
+                    known.append(hit)
+        for i, (nxt, _) in enumerate(slots):
+            if nxt is not None:
+                edges.append(Edge(visit(nxt), nid, "data", i))
+                continue
+            cid = new_id()
+            if known:
+                name, is_param = known.pop(0)
+                nodes.append(Node(cid, "nograd", name, attrs={"frozen": is_param}))
+            else:
+                nodes.append(Node(cid, "nograd", "no grad"))
+            edges.append(Edge(cid, nid, "nograd", i))
+        if saved:
+            for sname, v in saved_list:
+                sid = new_id()
+                meta = None if v is None else TensorMeta(sname, _shape(v), _dtype(v), v.requires_grad)
+                nodes.append(Node(sid, "saved", sname, meta, attrs={"freed": v is None}))
+                edges.append(Edge(sid, nid, "saved"))
+        del saved_list
+    return Graph(nodes, edges, root_ids)
