@@ -9,6 +9,8 @@ a function that fails soft if PyTorch renames them:
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -69,3 +71,27 @@ def node_module(fn: Any) -> str | None:
 def node_name(fn: Any) -> str:
     """`MulBackward0`, `AccumulateGrad`: the name without C++ namespaces."""
     return str(fn.name()).rsplit("::", 1)[-1]
+
+
+@functools.lru_cache(maxsize=512)
+def input_names(fn_name: str, n_slots: int) -> tuple[str, ...] | None:
+    """Argument names of the op behind `fn_name`, one per `next_functions` slot, if certain.
+
+    `AddmmBackward0` -> aten.addmm(self, mat1, mat2): slot 2 is `mat2`. Lets a saved tensor
+    (`_saved_mat2`) name the input slot it came from. None when overloads disagree.
+    """
+    op = re.sub(r"Backward\d*$", "", fn_name)
+    packet = getattr(torch.ops.aten, re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower(), None)
+    if packet is None:
+        return None
+    found: set[tuple[str, ...]] = set()
+    try:
+        for overload in packet.overloads():
+            args = getattr(packet, overload)._schema.arguments
+            names = [a.name for a in args if "Tensor" in str(a.type)]
+            if "out" in names or len(names) < n_slots:
+                continue
+            found.add(tuple(names[:n_slots]))
+    except (AttributeError, RuntimeError):
+        return None
+    return found.pop() if len(found) == 1 else None

@@ -20,7 +20,9 @@ NO_GRAPH_HELP = (
 
 
 def _describe(obj: object) -> str:
-    return type(obj).__module__ + "." + type(obj).__qualname__ if not isinstance(obj, (int, float, str)) else type(obj).__name__
+    if isinstance(obj, (int, float, str)):
+        return type(obj).__name__
+    return type(obj).__module__ + "." + type(obj).__qualname__
 
 
 def normalize_roots(roots: Any, caller: str) -> list[tuple[str, torch.Tensor]]:

@@ -7,7 +7,7 @@ Color legend (also in the README):
 - dashed grey box: an input that does not require grad (a constant or a frozen
   parameter): autograd records no edge to it, so backward never reaches it.
 - orange box: a tensor saved for backward (``show_saved``); dashed once backward freed it.
-- gold text: a gradient (``show_grad``).
+- ``grad = ...`` line: the gradient in ``.grad`` (``show_grad``): values when small, else shape and norm.
 - lavender box: a leaf drawn once per use, because it is shared by many nodes (see below).
 - khaki box: a group of nodes collapsed into one (a module, or folded repetition).
 
@@ -28,7 +28,7 @@ from typing import Any
 
 import graphviz
 
-from .graph import Graph, GradMeta, Node, TensorMeta
+from .graph import GradMeta, Graph, Node, TensorMeta
 
 SHARED_LEAF_USES = 4  # a leaf with at least this many consumers is drawn once per use
 

@@ -29,7 +29,8 @@ def _describe(n: Node, show_grad: bool) -> str:
     elif n.kind == "nograd":
         s = f"{n.name} (" + ("frozen, no grad" if n.attrs.get("frozen") else "requires_grad=False") + ")"
     elif n.kind == "saved":
-        s = f"saved {n.name}: " + ("freed by backward" if n.attrs.get("freed") else tensor_str(n.tensor) if n.tensor else "")
+        what = "freed by backward" if n.attrs.get("freed") else tensor_str(n.tensor) if n.tensor else ""
+        s = f"saved {n.name}: {what}"
     elif n.kind == "group":
         s = f"{n.name} [{n.attrs.get('count', '?')} nodes]"
     else:

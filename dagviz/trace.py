@@ -56,8 +56,10 @@ def trace(roots: Roots, params: Params = None, *, saved: bool = False, grads: bo
     named = normalize_params(params, "dagviz.trace")
     # Identity lookups are only used during this call; nothing id()-based reaches the output.
     leaf_names = {id(t): name for name, t in named}
+    # Frozen inputs are found through the tensors a node saved. Match by storage, not shape,
+    # because nodes often save a transposed view (addmm saves weight.t()).
     nograd_names = {
-        (t.data_ptr(), _shape(t), t.dtype): (name, isinstance(t, torch.nn.Parameter))
+        (t.data_ptr(), t.numel(), t.dtype): (name, isinstance(t, torch.nn.Parameter))
         for name, t in named
         if not t.requires_grad
     }
@@ -110,20 +112,27 @@ def trace(roots: Roots, params: Params = None, *, saved: bool = False, grads: bo
                 for n, v in saved_list
             )
         # Name the inputs that do not require grad, when the node saved a tensor we know.
-        known = []
-        for _, v in saved_list:
-            if v is not None and nograd_names:
-                hit = nograd_names.get((v.data_ptr(), _shape(v), v.dtype))
-                if hit is not None and hit not in known:
-                    known.append(hit)
+        named_slots: dict[int, tuple[str, bool]] = {}
+        unplaced: list[tuple[str, bool]] = []
+        if missing and nograd_names:
+            arg_names = _torch.input_names(node.name, len(slots))
+            for sname, v in saved_list:
+                hit = None if v is None else nograd_names.get((v.data_ptr(), v.numel(), v.dtype))
+                if hit is None or hit in named_slots.values() or hit in unplaced:
+                    continue
+                slot = arg_names.index(sname) if arg_names and sname in arg_names else None
+                if slot in missing and slot not in named_slots:
+                    named_slots[slot] = hit
+                else:
+                    unplaced.append(hit)
         for i, (nxt, _) in enumerate(slots):
             if nxt is not None:
                 edges.append(Edge(visit(nxt), nid, "data", i))
                 continue
             cid = new_id()
-            if known:
-                name, is_param = known.pop(0)
-                nodes.append(Node(cid, "nograd", name, attrs={"frozen": is_param}))
+            hit = named_slots.get(i) or (unplaced.pop(0) if unplaced and len(missing) == 1 else None)
+            if hit is not None:
+                nodes.append(Node(cid, "nograd", hit[0], attrs={"frozen": hit[1]}))
             else:
                 nodes.append(Node(cid, "nograd", "no grad"))
             edges.append(Edge(cid, nid, "nograd", i))
