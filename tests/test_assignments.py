@@ -1,0 +1,139 @@
+"""Fast structural checks of the nbgrader assignments (no kernel is started).
+
+The full self-check (generate the student versions, autograde the solutions and the blank
+versions) is `make assignments`, i.e. `python notebooks/assignments/assignments.py`.
+"""
+
+import copy
+import importlib.util
+import pathlib
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+DRIVER = ROOT / "notebooks" / "assignments" / "assignments.py"
+
+
+def _load_driver():
+    spec = importlib.util.spec_from_file_location("course_assignments", DRIVER)
+    module = importlib.util.module_from_spec(spec)
+    old = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True  # no __pycache__ in the nbgrader source folder
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = old
+    return module
+
+
+A = _load_driver()
+NAMES = A.assignment_names()
+
+
+def _student_version(name):
+    """The student version, made in memory with nbgrader's own preprocessors."""
+    import nbformat
+    from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions
+    from traitlets.config.loader import PyFileConfigLoader
+
+    cfg = PyFileConfigLoader("nbgrader_config.py", path=str(DRIVER.parent)).load_config()
+    nb = nbformat.read(A.source_path(name), as_version=4)
+    resources = {}
+    for pre in (ClearSolutions(config=cfg), ClearOutput(config=cfg), ClearHiddenTests(config=cfg)):
+        nb, resources = pre.preprocess(nb, resources)
+    return nb
+
+
+def test_at_least_four_assignments():
+    assert len(NAMES) >= 4, NAMES
+    for required in ("reading_the_dag", "tiny_autodiff", "jacobians", "finetuning"):
+        assert required in NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_source_structure(name):
+    nb = A.read_notebook(A.source_path(name))
+    assert A.structure_problems(nb) == []
+    metas = [A.nbgrader_meta(c) for c in nb["cells"]]
+    ids = [m["grade_id"] for m in metas if m]
+    assert len(ids) == len(set(ids)), "grade_ids must be unique"
+    graded = [m for m in metas if m.get("grade")]
+    assert len(graded) >= 2, "partial credit needs several graded cells"
+    assert all(m["points"] > 0 for m in graded)
+    assert any(m.get("solution") for m in metas), "no answer cell"
+    text = "\n".join(A.cell_source(c) for c in nb["cells"])
+    for begin, end in (A.SOLUTION_MARKERS, A.HIDDEN_MARKERS):
+        assert text.count(begin) == text.count(end) > 0, (begin, end)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_first_code_cell_is_the_setup_cell(name):
+    nb = A.read_notebook(A.source_path(name))
+    first = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    contributing = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    block = contributing.split("First code cell", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    expected = "\n".join(line[2:] if line.startswith("  ") else line for line in block.rstrip().split("\n"))
+    assert A.cell_source(first).strip() == expected.strip()
+    assert A.nbgrader_meta(first).get("locked") is True
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_student_version_has_no_leak(name):
+    source = A.read_notebook(A.source_path(name))
+    assert A.secret_lines(source), "nothing to hide?"
+    student = _student_version(name)
+    assert A.find_leaks(source, student) == []
+    assert "raise NotImplementedError()" in "\n".join(A.cell_source(c) for c in student["cells"])
+
+
+def test_leak_checker_catches_planted_leaks():
+    source = A.read_notebook(A.source_path(NAMES[0]))
+    clean = _student_version(NAMES[0])
+    assert A.find_leaks(source, clean) == []
+    secrets = sorted(A.secret_lines(source))
+
+    def planted(text, where=-1):
+        nb = copy.deepcopy(clean)
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        code[where]["source"] = A.cell_source(code[where]) + "\n" + text
+        return nb
+
+    assert A.find_leaks(source, planted("    " + secrets[0] + "  "))  # a solution or hidden line
+    assert A.find_leaks(source, planted("### BEGIN SOLUTION"))
+    assert A.find_leaks(source, planted("# END HIDDEN TESTS"))
+    with_output = copy.deepcopy(clean)
+    next(c for c in with_output["cells"] if c["cell_type"] == "code")["outputs"] = [
+        {"output_type": "stream", "name": "stdout", "text": "answer"}
+    ]
+    assert A.find_leaks(source, with_output)
+    # an ordinary public line is not a leak
+    assert not A.find_leaks(source, planted("print('my own line of code')"))
+
+
+def test_hidden_lines_are_secret():
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {
+                    "nbgrader": {
+                        "grade": True,
+                        "grade_id": "t",
+                        "locked": True,
+                        "points": 1,
+                        "schema_version": 3,
+                        "solution": False,
+                        "task": False,
+                    }
+                },
+                "source": "assert f(2) == 4\n### BEGIN HIDDEN TESTS\nassert f(123) == 15129\n### END HIDDEN TESTS",
+                "outputs": [],
+            }
+        ]
+    }
+    assert A.secret_lines(nb) == {"assert f(123) == 15129"}
+    assert A.structure_problems(nb) == []
+    broken = copy.deepcopy(nb)
+    broken["cells"][0]["source"] = "### BEGIN HIDDEN TESTS\nassert True"
+    assert A.structure_problems(broken)
