@@ -83,7 +83,7 @@ unit: setup
 	$(BIN)/python -m pytest -q tests
 
 nbval: setup backbone
-	$(BIN)/python -m pytest -q --nbval $(NB) --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(BIN)/python -m pytest -q --nbval --nbval-current-env $(NB) --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 assignments: setup backbone
 	$(BIN)/python notebooks/assignments/assignments.py
@@ -93,10 +93,7 @@ test: setup lint unit nbval assignments
 
 # ---- authoring ----------------------------------------------------------------------------
 notebooks: setup backbone
-	@for nb in $(NB); do \
-	  echo "executing $$nb"; \
-	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
-	done
+	$(BIN)/python tools/run_notebooks.py $(NB)
 
 bench: setup
 	$(BIN)/python benchmarks/bench_graphs.py
