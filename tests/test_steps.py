@@ -88,8 +88,8 @@ def test_node_ids_are_those_of_trace():
 
 def test_gradients_equal_torch_autograd_grad():
     x, w, u, loss = diamond()
-    u.retain_grad()
     gx, gw, gu = torch.autograd.grad(loss, (x, w, u), retain_graph=True)
+    u.retain_grad()  # after autograd.grad, which would fill u.grad too
     steps = record_backward(loss, params={"x": x, "w": w})
     graph = steps.graph
     # AccumulateGrad receives exactly the leaf's gradient (and .grad now holds it)
