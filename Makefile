@@ -72,8 +72,9 @@ setup: dot $(STAMP)
 backbone: setup
 	$(BIN)/python -m autograd_course backbone
 
+# JupyterLab refuses to run as root unless told; containers and CI machines often are root.
 lab: setup backbone
-	$(BIN)/jupyter lab notebooks/01_tensors_that_remember.ipynb $(LAB_ARGS)
+	$(BIN)/jupyter lab notebooks/01_tensors_that_remember.ipynb $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # ---- checks -------------------------------------------------------------------------------
 lint: setup

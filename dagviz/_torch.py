@@ -32,8 +32,13 @@ def is_accumulate_grad(fn: Any) -> bool:
     return type(fn).__name__ == "AccumulateGrad"
 
 
-def saved_tensors(fn: Any) -> Iterator[tuple[str, torch.Tensor | None]]:
-    """Yield (name, tensor) for each saved tensor; tensor is None once backward freed it.
+FREED = "freed"
+MODIFIED = "modified"
+
+
+def saved_tensors(fn: Any) -> Iterator[tuple[str, torch.Tensor | str]]:
+    """Yield (name, tensor) for each saved tensor, or (name, FREED / MODIFIED) when it cannot
+    be read: backward already freed it, or an in-place op changed it (backward would fail).
 
     Non-tensor saved values (ints, shapes) are skipped: they are never freed and are not
     what makes backward memory-hungry.
@@ -44,8 +49,8 @@ def saved_tensors(fn: Any) -> Iterator[tuple[str, torch.Tensor | None]]:
         name = attr[len("_saved_") :]
         try:
             value = getattr(fn, attr)
-        except RuntimeError:  # "...saved tensors after they have already been freed"
-            yield name, None
+        except RuntimeError as err:  # freed by backward, or bumped version counter
+            yield name, MODIFIED if "inplace operation" in str(err) else FREED
             continue
         if isinstance(value, torch.Tensor):
             yield name, value

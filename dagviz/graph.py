@@ -36,12 +36,16 @@ class TensorMeta:
 
 @dataclass(frozen=True)
 class SavedMeta:
-    """A tensor a backward function saved in the forward pass (or its freed slot)."""
+    """A tensor a backward function saved in the forward pass (or its freed slot).
+
+    modified: an in-place operation changed it after it was saved, so backward would fail.
+    """
 
     name: str
     freed: bool
     shape: tuple[int, ...] | None = None
     dtype: str | None = None
+    modified: bool = False
 
 
 @dataclass

@@ -6,7 +6,8 @@ Color legend (also in the README):
 - green box: a root, an output tensor you passed.
 - dashed grey box: an input that does not require grad (a constant or a frozen
   parameter): autograd records no edge to it, so backward never reaches it.
-- orange box: a tensor saved for backward (``show_saved``); dashed once backward freed it.
+- orange box: a tensor saved for backward (``show_saved``); dashed once backward freed it;
+  red-bordered when an in-place op modified it after it was saved (backward would fail).
 - ``grad = ...`` line: the gradient in ``.grad`` (``show_grad``): values when small, else shape and norm.
 - lavender box: a leaf drawn once per use, because it is shared by many nodes (see below).
 - khaki box: a group of nodes collapsed into one (a module, or folded repetition).
@@ -30,7 +31,8 @@ import graphviz
 
 from .graph import GradMeta, Graph, Node, TensorMeta
 
-SHARED_LEAF_USES = 4  # a leaf with at least this many consumers is drawn once per use
+SHARED_LEAF_USES = 4  # a leaf with at least this many consumers is drawn once per use...
+SHARED_LEAF_MIN_NODES = 100  # ...but only in graphs this big; small ones lay out fast anyway
 
 STYLE: dict[str, dict[str, str]] = {
     "op": {"shape": "box", "style": "filled", "fillcolor": "lightgrey"},
@@ -40,6 +42,7 @@ STYLE: dict[str, dict[str, str]] = {
     "nograd": {"shape": "box", "style": "dashed", "color": "grey50", "fontcolor": "grey40"},
     "saved": {"shape": "box", "style": "filled", "fillcolor": "orange"},
     "freed": {"shape": "box", "style": "dashed", "color": "orange", "fontcolor": "grey40"},
+    "modified": {"shape": "box", "style": "filled,bold", "fillcolor": "orange", "color": "red", "fontcolor": "red"},
     "group": {"shape": "box3d", "style": "filled", "fillcolor": "khaki"},
 }
 
@@ -87,6 +90,14 @@ def tensor_str(t: TensorMeta) -> str:
     return f"{shape_str(t.shape)} {t.dtype}" + (" view" if t.is_view else "")
 
 
+def saved_state(n: Node) -> str:
+    if n.attrs.get("modified"):
+        return "modified in place: backward will fail"
+    if n.attrs.get("freed"):
+        return "freed by backward"
+    return tensor_str(n.tensor) if n.tensor else ""
+
+
 def _label(n: Node, show_grad: bool) -> str:
     lines: list[str] = []
     if n.kind == "leaf":
@@ -102,7 +113,7 @@ def _label(n: Node, show_grad: bool) -> str:
         lines.append("frozen, no grad" if n.attrs.get("frozen") else "requires_grad=False")
     elif n.kind == "saved":
         lines.append(f"saved {n.name}")
-        lines.append("freed by backward" if n.attrs.get("freed") else tensor_str(n.tensor) if n.tensor else "")
+        lines.append(saved_state(n))
     elif n.kind == "group":
         lines.append(n.name)
         if "count" in n.attrs:
@@ -115,6 +126,8 @@ def _label(n: Node, show_grad: bool) -> str:
 
 
 def _style(n: Node) -> dict[str, str]:
+    if n.kind == "saved" and n.attrs.get("modified"):
+        return STYLE["modified"]
     if n.kind == "saved" and n.attrs.get("freed"):
         return STYLE["freed"]
     return STYLE[n.kind]
@@ -141,7 +154,8 @@ def to_digraph(
     for e in graph.edges:
         uses[e.src] = uses.get(e.src, 0) + 1
     by_id = {n.id: n for n in graph.nodes}
-    shared = {n.id for n in graph.nodes if n.kind == "leaf" and uses.get(n.id, 0) >= SHARED_LEAF_USES}
+    big = len(graph.nodes) >= SHARED_LEAF_MIN_NODES
+    shared = {n.id for n in graph.nodes if big and n.kind == "leaf" and uses.get(n.id, 0) >= SHARED_LEAF_USES}
 
     for n in graph.nodes:
         if n.id in shared:

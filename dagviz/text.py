@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .graph import Graph, Node
 from .inputs import Params, Roots
-from .render import grad_str, tensor_str
+from .render import grad_str, saved_state, tensor_str
 from .trace import trace
 
 
@@ -29,8 +29,7 @@ def _describe(n: Node, show_grad: bool) -> str:
     elif n.kind == "nograd":
         s = f"{n.name} (" + ("frozen, no grad" if n.attrs.get("frozen") else "requires_grad=False") + ")"
     elif n.kind == "saved":
-        what = "freed by backward" if n.attrs.get("freed") else tensor_str(n.tensor) if n.tensor else ""
-        s = f"saved {n.name}: {what}"
+        s = f"saved {n.name}: {saved_state(n)}"
     elif n.kind == "group":
         s = f"{n.name} [{n.attrs.get('count', '?')} nodes]"
     else:

@@ -105,18 +105,22 @@ def trace(roots: Roots, params: Params = None, *, saved: bool = False, grads: bo
         slots = list(fn.next_functions)
         missing = [i for i, (nxt, _) in enumerate(slots) if nxt is None]
         need_saved = saved or (missing and nograd_names and node.kind == "op")
-        saved_list: list[tuple[str, torch.Tensor | None]] = list(_torch.saved_tensors(fn)) if need_saved else []
+        saved_list = [
+            (n, v if isinstance(v, torch.Tensor) else None, v if isinstance(v, str) else "")
+            for n, v in (_torch.saved_tensors(fn) if need_saved else ())
+        ]
         if saved:
             node.saved = tuple(
-                SavedMeta(n, v is None, None if v is None else _shape(v), None if v is None else _dtype(v))
-                for n, v in saved_list
+                SavedMeta(n, s == _torch.FREED, None if v is None else _shape(v), None if v is None else _dtype(v),
+                          s == _torch.MODIFIED)
+                for n, v, s in saved_list
             )
         # Name the inputs that do not require grad, when the node saved a tensor we know.
         named_slots: dict[int, tuple[str, bool]] = {}
         unplaced: list[tuple[str, bool]] = []
         if missing and nograd_names:
             arg_names = _torch.input_names(node.name, len(slots))
-            for sname, v in saved_list:
+            for sname, v, _ in saved_list:
                 hit = None if v is None else nograd_names.get((v.data_ptr(), v.numel(), v.dtype))
                 if hit is None or hit in named_slots.values() or hit in unplaced:
                     continue
@@ -137,10 +141,13 @@ def trace(roots: Roots, params: Params = None, *, saved: bool = False, grads: bo
                 nodes.append(Node(cid, "nograd", "no grad"))
             edges.append(Edge(cid, nid, "nograd", i))
         if saved:
-            for sname, v in saved_list:
+            for sname, v, state in saved_list:
                 sid = new_id()
                 meta = None if v is None else TensorMeta(sname, _shape(v), _dtype(v), v.requires_grad)
-                nodes.append(Node(sid, "saved", sname, meta, attrs={"freed": v is None}))
+                attrs = {"freed": state == _torch.FREED}
+                if state == _torch.MODIFIED:
+                    attrs["modified"] = True
+                nodes.append(Node(sid, "saved", sname, meta, attrs=attrs))
                 edges.append(Edge(sid, nid, "saved"))
         del saved_list
     return Graph(nodes, edges, root_ids)

@@ -277,6 +277,22 @@ def test_repr_is_stable_summary():
 
 
 def test_shared_leaves_are_drawn_per_use_on_big_unrolls():
-    cell, loss = rnn_example(steps=10)
+    cell, loss = rnn_example(steps=20)
     dot = dagviz.draw(loss, params=cell).source
-    assert "use 10 of 10" in dot and "weight_hh" in dot
+    assert "use 20 of 20" in dot and "weight_hh" in dot
+
+
+def test_small_graphs_keep_one_box_per_leaf():
+    cell, loss = rnn_example(steps=5)  # one AccumulateGrad sums all five uses: show that
+    dot = dagviz.draw(loss, params=cell).source
+    assert "use 1 of" not in dot and dot.count("weight_hh") == 1
+
+
+def test_saved_tensor_modified_in_place_is_not_called_freed():
+    x = torch.randn(3, requires_grad=True)
+    s = x.sigmoid()  # sigmoid saves its result
+    s.mul_(2)
+    g = dagviz.trace(s, saved=True)
+    saved = [n for n in g.nodes if n.kind == "saved"]
+    assert [n.attrs for n in saved if n.name == "result"] == [{"freed": False, "modified": True}]
+    assert "modified in place: backward will fail" in dagviz.draw(s, show_saved=True).source
