@@ -10,11 +10,13 @@ a failure while drawing exits with 1. No traceback for either.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import importlib.util
+import inspect
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,8 @@ FORMATS = ("svg", "png", "pdf", "dot")
 DEFAULT_SHAPE = (1, 3, 96, 96)  # small is fast, and a CNN's graph does not depend on the size
 FIXED_SIZE = ("vit_", "swin", "maxvit")  # these need exactly 224x224 (video models: pass 5 sizes)
 FIXED_SHAPE = (1, 3, 224, 224)
+VIDEO = ("r3d_18", "mc3_18", "r2plus1d_18", "s3d", "mvit_v1_b", "mvit_v2_s", "swin3d_t", "swin3d_s", "swin3d_b")
+VIDEO_SHAPE = (1, 3, 16, 112, 112)  # batch, channels, frames, height, width
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
 
@@ -83,6 +87,30 @@ def model_names() -> list[str]:
     return sorted(_torchvision_models().list_models())
 
 
+@contextlib.contextmanager
+def _no_downloads() -> Iterator[None]:
+    """Random init only: any attempt to fetch weights is a bug, so fail instead of downloading."""
+    import torch.hub
+
+    def refuse(url: str, *args: Any, **kwargs: Any) -> Any:
+        raise UsageError(f"this model wants to download weights ({url}); dagviz draws random-init models only")
+
+    saved = torch.hub.load_state_dict_from_url
+    torch.hub.load_state_dict_from_url = refuse
+    try:
+        yield
+    finally:
+        torch.hub.load_state_dict_from_url = saved
+
+
+def default_shape(name: str) -> tuple[int, ...]:
+    if name in VIDEO:
+        return VIDEO_SHAPE
+    if name.startswith(FIXED_SIZE):
+        return FIXED_SHAPE
+    return DEFAULT_SHAPE
+
+
 def build_torchvision(name: str, shape: tuple[int, ...]) -> tuple[Any, Any]:
     """Random-init torchvision model (weights=None: never downloads) and its output on zeros-like input."""
     import torch
@@ -98,10 +126,14 @@ def build_torchvision(name: str, shape: tuple[int, ...]) -> tuple[Any, Any]:
             f"{len(names)} torchvision names, or pass path/to/file.py:function."
         )
     models = _torchvision_models()
+    builder = models.get_model_builder(name)
+    kwargs: dict[str, Any] = {"weights": None}
+    if "weights_backbone" in inspect.signature(builder).parameters:
+        kwargs["weights_backbone"] = None  # segmentation/detection backbones default to ImageNet weights
     torch.manual_seed(0)
-    with warnings.catch_warnings():  # "default weight initialization will change": not our concern
-        warnings.simplefilter("ignore", FutureWarning)
-        model = models.get_model(name, weights=None)
+    with warnings.catch_warnings(), _no_downloads():
+        warnings.simplefilter("ignore", FutureWarning)  # "default weight initialization will change"
+        model = builder(**kwargs)
     model.eval()  # batch statistics need no batch of 2; eval() does not turn gradients off
     x = torch.randn(*shape)
     try:
@@ -194,7 +226,9 @@ def make_parser() -> argparse.ArgumentParser:
         + ",".join(map(str, DEFAULT_SHAPE))
         + "; "
         + ",".join(map(str, FIXED_SHAPE))
-        + " for vit_*, swin*, maxvit*, which need that size)",
+        + " for vit_*, swin*, maxvit*, which need that size; "
+        + ",".join(map(str, VIDEO_SHAPE))
+        + " for video models)",
     )
     p.add_argument(
         "--depth",
@@ -230,7 +264,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.input_shape is not None:
         shape = parse_shape(args.input_shape)
     else:
-        shape = FIXED_SHAPE if args.model.startswith(FIXED_SIZE) else DEFAULT_SHAPE
+        shape = default_shape(args.model)
 
     from . import render
     from .draw import build

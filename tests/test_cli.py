@@ -149,3 +149,11 @@ def test_missing_dot_is_explained(tmp_path, capsys, monkeypatch):
     assert main([f"{tmp_path / 'mine.py'}:loss", "-o", str(tmp_path / "g.svg")]) == 1
     err = capsys.readouterr().err
     assert "`dot` program was not found" in err and "-o graph.dot" in err
+
+
+def test_never_downloads_backbone_weights(tmp_path, capsys):
+    # segmentation builders default to an ImageNet backbone: dagviz must ask for none
+    out = tmp_path / "seg.dot"
+    assert main(["lraspp_mobilenet_v3_large", "-o", str(out), "--input-shape", "1,3,32,32", "--depth", "1"]) == 0
+    assert "wants to download" not in capsys.readouterr().err
+    assert out.read_text().startswith("digraph")
