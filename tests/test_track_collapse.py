@@ -242,3 +242,24 @@ def test_snapshot_collapsed_dot():
     if os.environ.get("UPDATE_SNAPSHOTS") or not path.exists():
         path.write_text(src, encoding="utf-8")
     assert src == path.read_text(encoding="utf-8")
+
+
+def test_nothing_kept_alive_after_tracking_and_drawing():
+    import gc
+    import weakref
+
+    net = Net()
+    refs = []
+    handle = net.blocks[0].register_forward_hook(lambda m, i, out: refs.append(weakref.ref(out)))
+    with dagviz.track(net):
+        loss = net(torch.randn(2, 3)).sum()
+    handle.remove()
+    graph = dagviz.trace(loss, net)
+    small = collapse(graph, 1)
+    folded = summarize(graph, 10)
+    if shutil.which("dot"):
+        dagviz.draw(loss, params=net, depth=1).pipe(format="svg")
+    del loss
+    gc.collect()
+    assert refs and refs[0]() is None, "an activation of the tracked forward is still alive"
+    assert small.nodes and folded.nodes
