@@ -21,11 +21,17 @@ def _attrs(attrs: Attrs) -> str:
     return " ".join(f"{quoting.quote(k)}={quoting.quote(v)}" for k, v in attrs.items())
 
 
+def _is_edge(line: str) -> bool:
+    """`\tA -> B [...]`; a node line `\tA [label="x -> y"]` is not one."""
+    parts = line.strip().split(" ", 2)
+    return len(parts) >= 2 and parts[1] == "->"
+
+
 def drawn_names(dot: DagGraph, graph: Graph) -> dict[str, list[str]]:
     """Graph node id -> the graphviz node names drawn for it (a shared leaf has one per use)."""
     declared: set[str] = set()
     for line in dot.body:
-        if " -> " in line or not line.startswith("\t") or " [" not in line:
+        if _is_edge(line) or not line.startswith("\t") or " [" not in line:
             continue
         declared.add(line.strip().split(" [", 1)[0].strip('"'))
     out: dict[str, list[str]] = {}
@@ -54,7 +60,7 @@ def paint(
     """`to_digraph(graph)` with extra attributes for some nodes (by id) and edges (by index)."""
     dot = to_digraph(graph, show_grad=show_grad, title=title, graph_attr=graph_attr)
     if edge_attrs:
-        edge_lines = [i for i, line in enumerate(dot.body) if " -> " in line]
+        edge_lines = [i for i, line in enumerate(dot.body) if _is_edge(line)]
         if len(edge_lines) != len(graph.edges):  # render changed its output: skip, never mislabel
             edge_attrs = {}
         for idx, extra in edge_attrs.items():
