@@ -234,7 +234,9 @@ def make_parser() -> argparse.ArgumentParser:
         "--depth",
         type=int,
         default=None,
-        help="collapse modules below this depth into one box each (1 = top-level modules like layer1)",
+        help="collapse modules below this depth into one box each (1 = top-level modules like layer1); "
+        "torchvision models are tracked for you, a file.py:function must run its forward under "
+        "`with dagviz.track(model):`",
     )
     p.add_argument("--show-saved", action="store_true", help="also draw the tensors saved for backward")
     p.add_argument(

@@ -8,6 +8,7 @@ Everything is iterative and deterministic (ids follow the order of the input gra
 
 from __future__ import annotations
 
+import warnings
 from collections import deque
 from collections.abc import Iterable, Mapping
 
@@ -105,6 +106,13 @@ def collapse(graph: Graph, depth: int, modules: Mapping[str, str] | None = None)
     """
     if depth < 0:
         raise ValueError(f"dagviz.collapse: depth must be >= 0 (1 = top-level modules), got {depth}.")
+    if not any(n.module for n in graph.nodes if n.kind in ("op", "group")):
+        warnings.warn(
+            "dagviz: depth= needs to know which module made each node, and this graph has no such "
+            "information. Run the forward pass under `with dagviz.track(model):` and draw that output.",
+            UserWarning,
+            stacklevel=3,
+        )
     key: dict[str, str] = {}
     for n in graph.nodes:
         if n.kind == "op":

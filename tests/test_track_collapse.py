@@ -144,7 +144,8 @@ def test_collapse_depth1_boxes_are_the_top_level_modules():
 def test_collapse_without_track_changes_nothing():
     net = Net()
     graph = dagviz.trace(net(torch.randn(2, 3)).sum(), net)
-    assert collapse(graph, 1) == graph
+    with pytest.warns(UserWarning, match="dagviz.track"):
+        assert collapse(graph, 1) == graph
 
 
 def test_reused_module_gets_one_box_per_run_and_no_cycle():
