@@ -1,7 +1,8 @@
 """Execute notebooks in place so their stored outputs match the code (`make notebooks`).
 
 Runs each notebook top to bottom in its own folder with this environment's Python kernel,
-then drops nbconvert's per-cell execution timestamps so the stored files hold no timings.
+then drops the per-cell execution timestamps and the widget state (random model ids), so
+a re-run changes a stored file only where an output really changed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ def run(path: Path) -> float:
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+    nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
     return time.perf_counter() - start
 
