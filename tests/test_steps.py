@@ -266,3 +266,10 @@ def test_step_through_widget_switches_frames():
     box.slider.value = 4
     assert view.value == box.frames[4] != box.frames[0]
     assert "step 5/7" in box.children[1].value
+
+
+def test_save_frames_from_a_root_runs_backward(tmp_path):
+    a, b, loss = q_graph()
+    paths = save_frames(loss, tmp_path / "frames", fmt="dot", params={"a": a, "b": b})
+    assert len(paths) == 7 and torch.equal(a.grad, 9 * a.detach() ** 2)
+    assert 'label="a' in paths[0].read_text()
