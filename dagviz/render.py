@@ -115,7 +115,7 @@ def _label(n: Node, show_grad: bool) -> str:
         lines.append(f"saved {n.name}")
         lines.append(saved_state(n))
     elif n.kind == "group":
-        lines.append(n.name)
+        lines.append(n.name + (f" ({n.attrs['type']})" if n.attrs.get("type") else ""))
         if "count" in n.attrs:
             lines.append(f"{n.attrs['count']} nodes")
     else:
@@ -154,7 +154,9 @@ def to_digraph(
     for e in graph.edges:
         uses[e.src] = uses.get(e.src, 0) + 1
     by_id = {n.id: n for n in graph.nodes}
-    big = len(graph.nodes) >= SHARED_LEAF_MIN_NODES
+    # A folded summary stands for a big graph: its shared weights still span it top to bottom.
+    folded = any(n.kind == "group" and "total_nodes" in n.attrs for n in graph.nodes)
+    big = folded or len(graph.nodes) >= SHARED_LEAF_MIN_NODES
     shared = {n.id for n in graph.nodes if big and n.kind == "leaf" and uses.get(n.id, 0) >= SHARED_LEAF_USES}
 
     for n in graph.nodes:

@@ -183,7 +183,7 @@ def record_backward(
     """
     items = normalize_roots(root, "dagviz.record_backward")
     grads = _check_gradients(items, gradient)
-    graph = trace(dict(items) if len(items) > 1 else items[0][1], params)
+    graph = trace(root, params)  # same walk as normalize_roots: dict keys keep labelling the roots
     ids = _map_nodes(items, graph)
 
     order: list[tuple[str, str, tuple[GradMeta | None, ...]]] = []

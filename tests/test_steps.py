@@ -273,3 +273,9 @@ def test_save_frames_from_a_root_runs_backward(tmp_path):
     paths = save_frames(loss, tmp_path / "frames", fmt="dot", params={"a": a, "b": b})
     assert len(paths) == 7 and torch.equal(a.grad, 9 * a.detach() ** 2)
     assert 'label="a' in paths[0].read_text()
+
+
+def test_single_root_in_a_dict_keeps_its_label():
+    a = torch.ones(2, requires_grad=True)
+    steps = dagviz.record_backward({"y": a * 2}, gradient=torch.ones(2))
+    assert [n.name for n in steps.graph.nodes if n.kind == "root"] == ["y"]
