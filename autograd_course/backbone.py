@@ -49,7 +49,7 @@ RECIPE: dict[str, object] = {
     "source_task": "letters",
     "classes": len(data.LETTERS),
     "size": 32,
-    "steps": 120,
+    "steps": 100,
     "batch_size": 64,
     "lr": 0.002,
     "weight_decay": 0.05,

@@ -14,6 +14,7 @@ grey levels). It contains no digits and none of the target labels.
 
 from __future__ import annotations
 
+import functools
 import os
 import string
 from pathlib import Path
@@ -126,11 +127,13 @@ def digits_rgb(size: int = 32, seed: int = 0) -> tuple[Tensor, Tensor, Tensor, T
     return to_rgb(gray[idx_train], size), y[idx_train], to_rgb(gray[idx_test], size), y[idx_test]
 
 
+@functools.lru_cache(maxsize=1)
 def _glyph_masks(resolution: int = 64) -> tuple[Tensor, Tensor]:
     """Rasterize every letter of every bundled font once: ``(masks, labels)``.
 
     Each glyph is scaled to fill the box like the digits' normalized bitmaps, and
-    supersampled 2x2 so the later random transforms stay smooth.
+    supersampled 2x2 so the later random transforms stay smooth. Cached: the
+    result is only ever read, never modified.
     """
     import matplotlib
     from matplotlib.font_manager import FontProperties
