@@ -19,7 +19,10 @@ def run(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     # kernel_name "python3" resolves to the interpreter running this script.
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    client = NotebookClient(
+        nb, timeout=600, kernel_name="python3", coalesce_streams=True, resources={"metadata": {"path": str(path.parent)}}
+    )
+    client.execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
     nb.metadata.pop("widgets", None)
