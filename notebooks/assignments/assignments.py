@@ -27,8 +27,10 @@ import json
 import os
 import pathlib
 import shutil
+import subprocess
 import sys
 import time
+import warnings
 
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -36,6 +38,10 @@ CHECK_ROOT = REPO / "build" / "nbgrader-check"
 SOLUTION_STUDENT = "solution"
 BLANK_STUDENT = "blank"
 STUDENT_RUN_DIR = CHECK_ROOT / "student_run"
+
+# Python arguments run once (from the repository root) before an assignment's notebooks, outside
+# nbgrader's per-cell timeout: the course backbone takes about a minute to build the first time.
+PREPARE = {"finetuning": ["-m", "autograd_course", "backbone"]}
 
 SOLUTION_MARKERS = ("BEGIN SOLUTION", "END SOLUTION")
 HIDDEN_MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
@@ -246,7 +252,7 @@ def run_student_version(name: str, notebook: pathlib.Path, timeout: int) -> None
     """Execute the student version until its first error, which must be a stub's NotImplementedError."""
     import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     workdir = STUDENT_RUN_DIR / name  # inside the checkout, so the setup cell finds the packages
     shutil.rmtree(workdir, ignore_errors=True)
@@ -255,6 +261,8 @@ def run_student_version(name: str, notebook: pathlib.Path, timeout: int) -> None
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(workdir)}})
     try:
         client.execute()
+    except (CellTimeoutError, DeadKernelError) as err:
+        raise CheckFailed(f"{name}: the student version did not run: {str(err).splitlines()[0]}") from None
     except CellExecutionError as err:
         failing = next(
             (i for i, c in enumerate(nb.cells) if any(o.get("output_type") == "error" for o in c.get("outputs", []))),
@@ -296,6 +304,12 @@ def check_assignment(api, name: str, timeout: int) -> dict:
         raise CheckFailed(f"{name}: the student version leaks:\n  " + "\n  ".join(leaks))
 
     # 3. the student version runs up to its first stub
+    if name in PREPARE:
+        done = subprocess.run([sys.executable, *PREPARE[name]], cwd=REPO, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise CheckFailed(
+                f"{name}: preparing with `python {' '.join(PREPARE[name])}` failed:\n{done.stdout}{done.stderr}"
+            )
     run_student_version(name, released, timeout)
 
     # 4. the solutions score full marks
@@ -341,6 +355,9 @@ def main(argv: list[str] | None = None) -> int:
     # (the venv's bin/) findable even when the venv is not activated.
     bindir = str(pathlib.Path(sys.executable).parent)
     os.environ["PATH"] = os.pathsep.join([bindir, os.environ.get("PATH", "")])
+
+    # nbgrader's gradebook code trips a harmless SQLAlchemy warning at every autograde
+    warnings.filterwarnings("ignore", message=r".*not in session.*")
 
     shutil.rmtree(CHECK_ROOT, ignore_errors=True)
     CHECK_ROOT.mkdir(parents=True)
