@@ -188,6 +188,7 @@ def pretrain(
             loss.backward()
             optimizer.step()
             schedule.step()
+        optimizer.zero_grad(set_to_none=True)
         model.eval()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
@@ -228,9 +229,10 @@ def load_course_backbone(
         raise FileNotFoundError(
             f"no course backbone at {file}: run `python -m autograd_course backbone` to build it"
         )
-    model = pretrain(file, verbose=verbose)
-    model.train()
-    return model
+    pretrain(file, verbose=verbose)
+    # Read it back rather than return the trained object: a fresh clone then gets exactly
+    # what every later (cached) run gets, with no leftover .grad from pretraining.
+    return load_course_backbone(file, build=False, verbose=verbose)
 
 
 def load_backbone(verbose: bool = True, *, source: str | None = None) -> tuple[nn.Module, str]:
@@ -257,10 +259,12 @@ def load_backbone(verbose: bool = True, *, source: str | None = None) -> tuple[n
         description = f"ImageNet weights: torchvision ResNet18_Weights.{ResNet18_Weights.DEFAULT.name} ({where})"
     else:
         model = load_course_backbone(verbose=verbose)
-        why = (
-            f"forced by {BACKBONE_ENV}" if (source or os.environ.get(BACKBONE_ENV, "auto")).lower() == "course"
-            else "no ImageNet weights in the torch hub cache"
-        )
+        if source is not None:
+            why = f"chosen with source={source!r}"
+        elif os.environ.get(BACKBONE_ENV, "").strip().lower() == "course":
+            why = f"chosen with {BACKBONE_ENV}=course"
+        else:
+            why = "no ImageNet weights in the torch hub cache"
         description = (
             f"course backbone: resnet18 pretrained from scratch on {RECIPE['classes']} classes "
             f"of synthetic letters ({why})"

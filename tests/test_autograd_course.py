@@ -161,7 +161,9 @@ def test_course_backbone_is_built_once_then_loaded_weights_only(offline_env, tin
     assert torch.equal(torch.get_rng_state(), rng)
     assert "pretraining the course backbone" in capsys.readouterr().out
     assert about.startswith("course backbone") and "synthetic letters" in about
-    assert model.fc.out_features == len(data.LETTERS)
+    assert model.fc.out_features == len(data.LETTERS) and model.training
+    # a fresh build must hand out the same clean model as the cache: no gradients left from pretraining
+    assert all(p.grad is None and p.requires_grad for p in model.parameters())
     file = backbone.course_backbone_file()
     assert file.is_file() and file.parent == offline_env / "course_cache"
     saved = torch.load(file, weights_only=True)
@@ -172,7 +174,11 @@ def test_course_backbone_is_built_once_then_loaded_weights_only(offline_env, tin
 
     monkeypatch.setattr(backbone, "pretrain", no_rebuild)
     again, about_again = backbone.load_backbone(verbose=False)
-    assert about_again == about
+    assert about_again == about and "no ImageNet weights" in about
+    _, forced = backbone.load_backbone(verbose=False, source="course")
+    assert forced.endswith("(chosen with source='course')")
+    monkeypatch.setenv("AUTOGRAD_COURSE_BACKBONE", "course")
+    assert backbone.load_backbone(verbose=False)[1].endswith("(chosen with AUTOGRAD_COURSE_BACKBONE=course)")
     for name, tensor in again.state_dict().items():
         assert torch.equal(tensor, model.state_dict()[name]), name
 
