@@ -15,6 +15,9 @@ For every assignment `notebooks/assignments/<name>/<name>.ipynb` (or only the NA
 5. submit the untouched student version as another fake student, autograde it and require 0 points,
    so that no graded test passes vacuously.
 
+Before `finetuning` it runs `python -m autograd_course backbone` (see PREPARE), so building the
+cached course backbone never counts against nbgrader's per-cell timeout.
+
 Configuration comes from `nbgrader_config.py` next to this file, except for the course root: the
 self-check works in `build/nbgrader-check/` (wiped at every run), so it never touches an
 instructor's real gradebook in `build/nbgrader/`. Exit status is non-zero when any check fails.
