@@ -100,3 +100,34 @@ def input_names(fn_name: str, n_slots: int) -> tuple[str, ...] | None:
     except (AttributeError, RuntimeError):
         return None
     return found.pop() if len(found) == 1 else None
+
+
+def absent_slots(fn: Any, fn_name: str, slots: int) -> set[int]:
+    """Slots of optional inputs that were None (a convolution without bias, BatchNorm with
+    affine=False): `next_functions` has an empty entry there, but no tensor was passed.
+
+    Only `weight`/`bias` are judged, from what the node saved: a saved `bias_sym_sizes_opt`
+    of (0,) or None, or a saved `weight`/`bias` of None (both are needed whenever present).
+    """
+    names = input_names(fn_name, slots)
+    if not names:
+        return set()
+    absent = set()
+    for i, name in enumerate(names):
+        if name not in ("weight", "bias"):
+            continue
+        try:
+            if hasattr(fn, f"_saved_{name}_sym_sizes_opt"):
+                if getattr(fn, f"_saved_{name}_sym_sizes_opt") in (None, (0,)):
+                    absent.add(i)
+            elif hasattr(fn, f"_saved_{name}") and getattr(fn, f"_saved_{name}") is None:
+                absent.add(i)
+        except RuntimeError:  # freed by backward: cannot tell, keep the slot
+            continue
+    # nn modules pass weight and bias together (affine=False passes neither); a bias
+    # that left no trace of its own goes with a missing weight.
+    if "weight" in names and "bias" in names and names.index("weight") in absent:
+        bias = names.index("bias")
+        if not hasattr(fn, "_saved_bias") and not hasattr(fn, "_saved_bias_sym_sizes_opt"):
+            absent.add(bias)
+    return absent

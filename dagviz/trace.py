@@ -51,6 +51,9 @@ def trace(roots: Roots, params: Params = None, *, saved: bool = False, grads: bo
         do not require grad (frozen parameters, constants) when a node saved them.
     saved: also record each node's saved tensors (and which were freed by backward).
     grads: record `.grad` of leaves and of roots that are leaves or `retain_grad()`.
+
+    Every empty `next_functions` slot becomes a "nograd" node, except optional inputs that
+    were None (a convolution's missing bias), which were never inputs at all.
     """
     root_items = normalize_roots(roots, "dagviz.trace")
     named = normalize_params(params, "dagviz.trace")
@@ -104,6 +107,7 @@ def trace(roots: Roots, params: Params = None, *, saved: bool = False, grads: bo
         node = nodes[int(nid[1:])]
         slots = list(fn.next_functions)
         missing = [i for i, (nxt, _) in enumerate(slots) if nxt is None]
+        absent = _torch.absent_slots(fn, node.name, len(slots)) if missing and node.kind == "op" else set()
         need_saved = saved or (missing and nograd_names and node.kind == "op")
         saved_list = [
             (n, v if isinstance(v, torch.Tensor) else None, v if isinstance(v, str) else "")
@@ -132,6 +136,8 @@ def trace(roots: Roots, params: Params = None, *, saved: bool = False, grads: bo
         for i, (nxt, _) in enumerate(slots):
             if nxt is not None:
                 edges.append(Edge(visit(nxt), nid, "data", i))
+                continue
+            if i in absent:  # an optional input passed as None: nothing to draw
                 continue
             cid = new_id()
             hit = named_slots.get(i) or (unplaced.pop(0) if unplaced and len(missing) == 1 else None)

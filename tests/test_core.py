@@ -83,7 +83,20 @@ def test_nodes_and_edges_match_a_plain_walk(make):
     else:
         a, b, q = q_example()
         roots = (q.sum(), (a * b).mean())
-    assert traced(*roots) == oracle(*roots)
+    names, edges = traced(*roots)
+    want_names, want_edges = oracle(*roots)
+    assert names == want_names
+
+    def real(es):
+        return Counter({k: v for k, v in es.items() if k[0] != "<none>"})
+
+    def empty(es):
+        return Counter({k: v for k, v in es.items() if k[0] == "<none>"})
+
+    assert real(edges) == real(want_edges)
+    # every empty slot is drawn, except a missing optional input (resnet's convs have no bias)
+    assert empty(edges) == empty(want_edges) or make == "resnet18"
+    assert empty(edges) <= empty(want_edges)
 
 
 def test_leaves_are_named_with_shape_and_dtype():
@@ -296,3 +309,15 @@ def test_saved_tensor_modified_in_place_is_not_called_freed():
     saved = [n for n in g.nodes if n.kind == "saved"]
     assert [n.attrs for n in saved if n.name == "result"] == [{"freed": False, "modified": True}]
     assert "modified in place: backward will fail" in dagviz.draw(s, show_saved=True).source
+
+
+def test_optional_inputs_passed_as_none_are_not_drawn():
+    x = torch.randn(1, 3, 8, 8, requires_grad=True)
+    no_bias = nn.Conv2d(3, 4, 3, bias=False)
+    g = dagviz.trace(no_bias(x))
+    assert [n.kind for n in g.nodes].count("nograd") == 0  # there is no bias, frozen or not
+    frozen = nn.Conv2d(3, 4, 3).requires_grad_(False)
+    g = dagviz.trace(frozen(x), params=frozen)
+    assert sorted(n.name for n in g.nodes if n.kind == "nograd") == ["no grad", "weight"]
+    plain_bn = nn.BatchNorm2d(3, affine=False)
+    assert [n.kind for n in dagviz.trace(plain_bn(x)).nodes].count("nograd") == 0
