@@ -83,8 +83,10 @@ lint: setup
 unit: setup
 	$(BIN)/python -m pytest -q tests
 
+# Stored outputs were made with the course backbone: compare against it even where ImageNet
+# weights happen to be cached.
 nbval: setup backbone
-	$(BIN)/python -m pytest -q --nbval --nbval-current-env $(NB) --nbval-sanitize-with tests/nbval_sanitize.cfg
+	AUTOGRAD_COURSE_BACKBONE=course $(BIN)/python -m pytest -q --nbval --nbval-current-env $(NB) --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 assignments: setup backbone
 	$(BIN)/python notebooks/assignments/assignments.py
@@ -94,7 +96,7 @@ test: setup lint unit nbval assignments
 
 # ---- authoring ----------------------------------------------------------------------------
 notebooks: setup backbone
-	$(BIN)/python tools/run_notebooks.py $(NB)
+	AUTOGRAD_COURSE_BACKBONE=course $(BIN)/python tools/run_notebooks.py $(NB)
 
 bench: setup
 	$(BIN)/python benchmarks/bench_graphs.py
