@@ -19,9 +19,8 @@ def run(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     # kernel_name "python3" resolves to the interpreter running this script.
-    client = NotebookClient(
-        nb, timeout=600, kernel_name="python3", coalesce_streams=True, resources={"metadata": {"path": str(path.parent)}}
-    )
+    resources = {"metadata": {"path": str(path.parent)}}
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", coalesce_streams=True, resources=resources)
     client.execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
