@@ -14,7 +14,6 @@ LAB_ARGS ?=
 # never download (lesson 6 opts in with AUTOGRAD_COURSE_ONLINE=1 only when a user sets it).
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
-export MPLBACKEND := Agg
 
 .PHONY: help setup lab test lint unit nbval notebooks assignments bench backbone dot python clean
 .DEFAULT_GOAL := help
