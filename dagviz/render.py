@@ -157,7 +157,9 @@ def to_digraph(
     # A folded summary stands for a big graph: its shared weights still span it top to bottom.
     folded = any(n.kind == "group" and "total_nodes" in n.attrs for n in graph.nodes)
     big = folded or len(graph.nodes) >= SHARED_LEAF_MIN_NODES
-    shared = {n.id for n in graph.nodes if big and n.kind == "leaf" and uses.get(n.id, 0) >= SHARED_LEAF_USES}
+    shared = {
+        n.id for n in graph.nodes if big and n.kind in ("leaf", "nograd") and uses.get(n.id, 0) >= SHARED_LEAF_USES
+    }
 
     for n in graph.nodes:
         if n.id in shared:
@@ -171,7 +173,8 @@ def to_digraph(
             k = seen[src] = seen.get(src, 0) + 1
             src = f"{e.src}_{k}"
             base = _label(by_id[e.src], show_grad)
-            dot.node(src, f"{base}\nuse {k} of {uses[e.src]}", **STYLE["shared"])
+            style = STYLE["shared"] if by_id[e.src].kind == "leaf" else STYLE["nograd"]
+            dot.node(src, f"{base}\nuse {k} of {uses[e.src]}", **style)
         kw: dict[str, Any] = {}
         if e.kind in ("nograd", "saved"):
             kw = {"style": "dashed", "color": "grey50" if e.kind == "nograd" else "orange", "arrowhead": "none"}

@@ -71,6 +71,7 @@ def trace(roots: Roots, params: Params = None, *, saved: bool = False, grads: bo
     edges: list[Edge] = []
     root_ids: list[str] = []
     ids: dict[Any, str] = {}  # autograd node object -> id (local; dropped on return)
+    named_nograd: dict[str, str] = {}  # name of a known no-grad tensor -> its node id
     queue: deque[Any] = deque()
 
     def new_id() -> str:
@@ -139,9 +140,13 @@ def trace(roots: Roots, params: Params = None, *, saved: bool = False, grads: bo
                 continue
             if i in absent:  # an optional input passed as None: nothing to draw
                 continue
-            cid = new_id()
             hit = named_slots.get(i) or (unplaced.pop(0) if unplaced and len(missing) == 1 else None)
+            if hit is not None and hit[0] in named_nograd:  # one named tensor, one box
+                edges.append(Edge(named_nograd[hit[0]], nid, "nograd", i))
+                continue
+            cid = new_id()
             if hit is not None:
+                named_nograd[hit[0]] = cid
                 nodes.append(Node(cid, "nograd", hit[0], attrs={"frozen": hit[1]}))
             else:
                 nodes.append(Node(cid, "nograd", "no grad"))

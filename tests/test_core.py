@@ -321,3 +321,25 @@ def test_optional_inputs_passed_as_none_are_not_drawn():
     assert sorted(n.name for n in g.nodes if n.kind == "nograd") == ["no grad", "weight"]
     plain_bn = nn.BatchNorm2d(3, affine=False)
     assert [n.kind for n in dagviz.trace(plain_bn(x)).nodes].count("nograd") == 0
+
+
+def test_a_named_frozen_tensor_used_twice_is_one_box():
+    torch.manual_seed(0)
+    lin = nn.Linear(3, 3)
+    lin.requires_grad_(False)
+    x = torch.randn(2, 3, requires_grad=True)
+    y = lin(torch.tanh(lin(x))).sum()  # the frozen weight feeds two addmm nodes
+    g = dagviz.trace(y, params=lin)
+    weights = [n for n in g.nodes if n.kind == "nograd" and n.name == "weight"]
+    assert len(weights) == 1
+    assert sum(e.src == weights[0].id for e in g.edges) == 2
+
+
+def test_frozen_weights_of_a_long_unroll_are_drawn_per_use():
+    cell, _ = rnn_example()
+    cell.requires_grad_(False)
+    h = torch.zeros(1, 4, requires_grad=True)
+    for x in torch.randn(30, 1, 3):
+        h = cell(x, h)
+    dot = dagviz.draw(h.sum(), params=cell).source
+    assert "use 30 of 30" in dot
