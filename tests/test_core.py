@@ -8,6 +8,7 @@ from collections import Counter
 
 import pytest
 import torch
+from examples import unrolled_rnn
 from torch import nn
 
 import dagviz
@@ -60,12 +61,7 @@ def mlp_example():
 
 
 def rnn_example(steps: int = 5):
-    torch.manual_seed(0)
-    cell = nn.RNNCell(3, 4)
-    h = torch.zeros(1, 4)
-    for x in torch.randn(steps, 1, 3):
-        h = cell(x, h)
-    return cell, h.sum()
+    return unrolled_rnn(steps)
 
 
 @pytest.mark.parametrize("make", ["q", "mlp", "rnn", "resnet18", "two_roots"])

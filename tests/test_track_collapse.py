@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from examples import unrolled_rnn
 from torch import nn
 
 import dagviz
@@ -190,12 +191,7 @@ def test_resnet_depth1_is_readable(resnet18_tracked):
 
 
 def rnn_loss(steps: int) -> tuple[nn.RNNCell, torch.Tensor]:
-    torch.manual_seed(0)
-    cell = nn.RNNCell(4, 8)
-    h = torch.zeros(1, 8)
-    for x in torch.randn(steps, 1, 4):
-        h = cell(x, h)
-    return cell, h.sum()
+    return unrolled_rnn(steps, input_size=4, hidden=8)
 
 
 def test_summarize_folds_repeated_steps():
