@@ -13,10 +13,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from ._overlay import Attrs, paint
 from .graph import Edge, Graph, Node
 from .inputs import Params, Roots
-from .render import DagGraph, require_dot
+from .render import Attrs, DagGraph, require_dot, to_digraph
 from .trace import trace
 
 REMOVED = {"color": "red3", "fontcolor": "red3", "style": "dashed,filled", "fillcolor": "mistyrose", "penwidth": "1.5"}
@@ -168,7 +167,7 @@ def diff(
     d = compare(_as_graph(before, params, depth), _as_graph(after, params, depth))
     graph, node_attrs, edge_attrs = merged(d)
     caption = title if title is not None else f"diff: {d.summary()}  (red dashed: removed, bold green: added)"
-    dot = paint(graph, node_attrs=node_attrs, edge_attrs=edge_attrs, title=caption)
+    dot = to_digraph(graph, node_attrs=node_attrs, edge_attrs=edge_attrs, title=caption)
     dot.summary = f"diff: {d.summary()}"
     dot.diff = d
     return dot

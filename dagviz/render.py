@@ -25,11 +25,14 @@ lavender color and the "use k of N" label say it is one tensor.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from typing import Any
 
 import graphviz
 
 from .graph import GradMeta, Graph, Node, TensorMeta
+
+Attrs = dict[str, str]  # graphviz attributes of one node or edge
 
 SHARED_LEAF_USES = 4  # a leaf with at least this many consumers is drawn once per use...
 SHARED_LEAF_MIN_NODES = 100  # ...but only in graphs this big; small ones lay out fast anyway
@@ -139,8 +142,17 @@ def to_digraph(
     show_grad: bool = False,
     title: str | None = None,
     graph_attr: dict[str, str] | None = None,
+    node_attrs: Mapping[str, Attrs] | None = None,
+    edge_attrs: Mapping[int, Attrs] | None = None,
 ) -> DagGraph:
-    """Build the graphviz object for `graph` (no `dot` needed until it is rendered)."""
+    """Build the graphviz object for `graph` (no `dot` needed until it is rendered).
+
+    node_attrs / edge_attrs: extra graphviz attributes for some nodes (by id; every copy of a
+    shared leaf) and edges (by index in `graph.edges`), on top of the legend's styles. Stepping
+    through backward and diffs mark nodes and label edges this way.
+    """
+    node_attrs = node_attrs or {}
+    edge_attrs = edge_attrs or {}
     attrs = {"rankdir": "TB", "ranksep": "0.3", "nodesep": "0.25", "size": "8,12"}
     if title:
         attrs.update(label=title, labelloc="t", fontsize="12")
@@ -164,23 +176,23 @@ def to_digraph(
     for n in graph.nodes:
         if n.id in shared:
             continue  # drawn once per use below
-        dot.node(n.id, _label(n, show_grad), **_style(n))
+        dot.node(n.id, _label(n, show_grad), **{**_style(n), **node_attrs.get(n.id, {})})
 
     seen: dict[str, int] = {}
-    for e in graph.edges:
+    for i, e in enumerate(graph.edges):
         src = e.src
         if src in shared:
             k = seen[src] = seen.get(src, 0) + 1
             src = f"{e.src}_{k}"
             base = _label(by_id[e.src], show_grad)
             style = STYLE["shared"] if by_id[e.src].kind == "leaf" else STYLE["nograd"]
-            dot.node(src, f"{base}\nuse {k} of {uses[e.src]}", **style)
+            dot.node(src, f"{base}\nuse {k} of {uses[e.src]}", **{**style, **node_attrs.get(e.src, {})})
         kw: dict[str, Any] = {}
         if e.kind in ("nograd", "saved"):
             kw = {"style": "dashed", "color": "grey50" if e.kind == "nograd" else "orange", "arrowhead": "none"}
         elif e.kind == "output":
             kw = {"color": "darkolivegreen4"}
-        dot.edge(src, e.dst, **kw)
+        dot.edge(src, e.dst, **{**kw, **edge_attrs.get(i, {})})
 
     counts: dict[str, int] = {}
     for n in graph.nodes:

@@ -22,11 +22,10 @@ from typing import Any
 import torch
 
 from . import _torch
-from ._overlay import Attrs, paint
 from .graph import GradMeta, Graph
 from .inputs import Params, Roots, normalize_roots
-from .render import DagGraph, grad_str, require_dot
-from .trace import SMALL, trace
+from .render import Attrs, DagGraph, grad_str, require_dot, to_digraph
+from .trace import grad_meta, trace
 
 MAX_FRAMES = 300  # one dot layout per frame: beyond this, stepping is not a lesson any more
 FORMATS = ("svg", "png", "pdf", "dot")
@@ -90,19 +89,6 @@ class Steps(list[Step]):
 
     def __repr__(self) -> str:
         return self.table()
-
-
-def _shape(t: torch.Tensor) -> tuple[int, ...]:
-    return tuple(int(s) for s in t.shape)
-
-
-def grad_meta(g: torch.Tensor | None) -> GradMeta | None:
-    """Plain-data summary of a gradient (values only when it has at most SMALL elements)."""
-    if g is None:
-        return None
-    g = g.detach()
-    values = tuple(round(float(v), 6) for v in g.reshape(-1).tolist()) if g.numel() <= SMALL else None
-    return GradMeta(_shape(g), round(float(g.double().norm()), 6), values)
 
 
 def _short(gs: tuple[GradMeta | None, ...]) -> str:
@@ -281,7 +267,7 @@ def frame(steps: Steps, k: int, *, title: bool = True) -> DagGraph:
             attrs.update(color="tomato", fontcolor="tomato", penwidth="2")
         edge_attrs[i] = attrs
     cap = _caption(steps[k], len(steps)) if title and 0 <= k < len(steps) else None
-    return paint(graph, node_attrs=node_attrs, edge_attrs=edge_attrs, title=cap)
+    return to_digraph(graph, node_attrs=node_attrs, edge_attrs=edge_attrs, title=cap)
 
 
 def _svg(dot: DagGraph) -> str:

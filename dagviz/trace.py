@@ -26,7 +26,8 @@ def _dtype(t: torch.Tensor) -> str:
     return str(t.dtype).replace("torch.", "")
 
 
-def _grad_meta(g: torch.Tensor | None) -> GradMeta | None:
+def grad_meta(g: torch.Tensor | None) -> GradMeta | None:
+    """Plain-data summary of a gradient (values only when it has at most SMALL elements)."""
     if g is None:
         return None
     g = g.detach()
@@ -39,7 +40,7 @@ def _grad_meta(g: torch.Tensor | None) -> GradMeta | None:
 def _tensor_meta(t: torch.Tensor, label: str | None, grads: bool) -> TensorMeta:
     grad = None
     if grads and (t.is_leaf or t.retains_grad):
-        grad = _grad_meta(t.grad)
+        grad = grad_meta(t.grad)
     return TensorMeta(label, _shape(t), _dtype(t), t.requires_grad, _torch.is_view(t), grad)
 
 
