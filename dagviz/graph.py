@@ -80,6 +80,11 @@ class Edge:
     slot: int | None = None
 
 
+def input_order(e: Edge) -> tuple[bool, int]:
+    """Sort key for a node's inputs: `next_functions` slot order, saved tensors last."""
+    return (e.kind == "saved", e.slot if e.slot is not None else -1)
+
+
 @dataclass
 class Graph:
     """Nodes in discovery order (breadth first from the roots), edges, and root ids."""
@@ -104,7 +109,7 @@ class Graph:
     def inputs_of(self, node_id: str) -> list[Edge]:
         """Edges into `node_id`, ordered by slot (the order of `next_functions`)."""
         ins = [e for e in self.edges if e.dst == node_id]
-        return sorted(ins, key=lambda e: (e.kind == "saved", e.slot if e.slot is not None else -1))
+        return sorted(ins, key=input_order)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (for tests, tools, or saving a graph next to a picture)."""

@@ -7,7 +7,7 @@ structure stays visible and the output stays linear in the graph's size.
 
 from __future__ import annotations
 
-from .graph import Graph, Node
+from .graph import Graph, Node, input_order
 from .inputs import Params, Roots
 from .render import grad_str, saved_state, tensor_str
 from .trace import trace
@@ -44,7 +44,7 @@ def format_graph(graph: Graph, show_grad: bool = False) -> TextTree:
     by_id = {n.id: n for n in graph.nodes}
     inputs: dict[str, list[str]] = {n.id: [] for n in graph.nodes}
     consumers: dict[str, int] = {}
-    for e in sorted(graph.edges, key=lambda e: (e.kind == "saved", e.slot if e.slot is not None else -1)):
+    for e in sorted(graph.edges, key=input_order):
         inputs[e.dst].append(e.src)
         consumers[e.src] = consumers.get(e.src, 0) + 1
     refs: dict[str, int] = {}
