@@ -27,6 +27,7 @@ def offline_env(tmp_path, monkeypatch):
     monkeypatch.setenv("AUTOGRAD_COURSE_CACHE", str(tmp_path / "course_cache"))
     monkeypatch.delenv("AUTOGRAD_COURSE_ONLINE", raising=False)
     monkeypatch.delenv("AUTOGRAD_COURSE_BACKBONE", raising=False)
+    monkeypatch.delenv("AUTOGRAD_COURSE_BACKBONE_SEED", raising=False)
 
     def no_network(*args, **kwargs):
         raise AssertionError("the course tried to download something while offline")
@@ -201,6 +202,21 @@ def test_stale_recipe_is_rebuilt_and_foreign_file_is_refused(offline_env, tiny_r
     torch.save({"conv1.weight": _NotATensor()}, file)
     with pytest.raises(RuntimeError, match="weights_only=True"):
         backbone.load_course_backbone(verbose=False)
+
+
+def test_another_seed_is_another_cached_backbone(offline_env, tiny_recipe, monkeypatch):
+    default_file = backbone.course_backbone_file()
+    seed0 = backbone.load_course_backbone(verbose=False)
+    monkeypatch.setenv("AUTOGRAD_COURSE_BACKBONE_SEED", "1")
+    assert backbone.recipe() == {**backbone.RECIPE, "seed": 1}
+    other_file = backbone.course_backbone_file()
+    assert other_file != default_file and other_file.name.endswith("_seed1.pt")
+    seed1 = backbone.load_course_backbone(verbose=False)
+    assert torch.load(other_file, weights_only=True)["recipe"]["seed"] == 1
+    assert not torch.equal(seed0.fc.weight, seed1.fc.weight)  # really other weights
+    monkeypatch.setenv("AUTOGRAD_COURSE_BACKBONE_SEED", "one")
+    with pytest.raises(ValueError, match="must be an integer"):
+        backbone.recipe()
 
 
 def test_cli_builds_and_reports(offline_env, tiny_recipe, capsys):
