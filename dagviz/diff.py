@@ -39,6 +39,21 @@ class GraphDiff:
     def is_empty(self) -> bool:
         return not (self.removed or self.added or self.removed_edges or self.added_edges)
 
+    def removed_nodes(self) -> list[Node]:
+        """The nodes only `before` has, in its discovery order (what freezing or detach took away)."""
+        gone = set(self.removed)
+        return [n for n in self.before.nodes if n.id in gone]
+
+    def added_nodes(self) -> list[Node]:
+        """The nodes only `after` has, in its discovery order."""
+        new = set(self.added)
+        return [n for n in self.after.nodes if n.id in new]
+
+    def common_nodes(self) -> list[Node]:
+        """The nodes of `after` that have a match in `before`, in `after`'s order."""
+        kept = set(self.matched.values())
+        return [n for n in self.after.nodes if n.id in kept]
+
     def summary(self) -> str:
         if self.is_empty():
             return "no difference"

@@ -106,6 +106,24 @@ class Graph:
     def leaves(self) -> list[Node]:
         return [n for n in self.nodes if n.kind == "leaf"]
 
+    def arrows(self, kind: EdgeKind = "data") -> list[tuple[str, str]]:
+        """(input id, consumer id) of every edge of `kind`, forward direction.
+
+        The "data" arrows join backward functions: exactly the pairs a hand walk of
+        `next_functions` finds. Lessons check statements about autograd with these instead
+        of filtering `edges` by hand.
+        """
+        return [(e.src, e.dst) for e in self.edges if e.kind == kind]
+
+    def arrow_names(self, kind: EdgeKind = "data") -> list[tuple[str, str]]:
+        """The same arrows as (input name, consumer name), e.g. ("AccumulateGrad", "MulBackward0")."""
+        name = {n.id: n.name for n in self.nodes}
+        return [(name[src], name[dst]) for src, dst in self.arrows(kind)]
+
+    def consumers(self, node_id: str, kind: EdgeKind = "data") -> list[str]:
+        """Ids of the nodes that read `node_id`'s output: backward sends them nothing, they send it gradients."""
+        return [dst for src, dst in self.arrows(kind) if src == node_id]
+
     def inputs_of(self, node_id: str) -> list[Edge]:
         """Edges into `node_id`, ordered by slot (the order of `next_functions`)."""
         ins = [e for e in self.edges if e.dst == node_id]

@@ -54,6 +54,13 @@ class Step:
     grads_out: tuple[GradMeta | None, ...]
     targets: tuple[str | None, ...]
 
+    def received(self, output: int = 0) -> torch.Tensor | None:
+        """The gradient this node received for `output`, as a tensor (None if none or too big to keep)."""
+        g = self.grads_in[output] if output < len(self.grads_in) else None
+        if g is None or g.values is None:
+            return None
+        return torch.tensor(g.values).reshape(g.shape)
+
     @property
     def grad_outputs(self) -> tuple[GradMeta | None, ...]:
         """PyTorch's hook name for `grads_in`."""
@@ -226,12 +233,16 @@ def record_backward(
 # ---- frames ---------------------------------------------------------------------------------
 
 
-def _caption(s: Step, total: int) -> str:
+def _caption(s: Step, total: int, graph: Graph) -> str:
+    """One line for a frame's title, naming the leaf an AccumulateGrad writes to (never an internal id)."""
     got = _short(s.grads_in)
     sent = _short(s.grads_out)
     if s.name == "AccumulateGrad":
-        return f"step {s.index + 1}/{total}: {s.name} ({s.node_id}) receives {got} and adds it to .grad"
-    return f"step {s.index + 1}/{total}: {s.name} ({s.node_id}) receives {got}, sends {sent}"
+        node = graph.node(s.node_id)
+        label = node.tensor.label if node.tensor is not None else None
+        target = f"{label}.grad" if label else ".grad"
+        return f"step {s.index + 1}/{total}: AccumulateGrad receives {got} and adds it to {target}"
+    return f"step {s.index + 1}/{total}: {s.name} receives {got}, sends {sent}"
 
 
 def frame(steps: Steps, k: int, *, title: bool = True) -> DagGraph:
@@ -266,7 +277,7 @@ def frame(steps: Steps, k: int, *, title: bool = True) -> DagGraph:
         if e.kind == "data" and when.get(e.dst) == k:
             attrs.update(color="tomato", fontcolor="tomato", penwidth="2")
         edge_attrs[i] = attrs
-    cap = _caption(steps[k], len(steps)) if title and 0 <= k < len(steps) else None
+    cap = _caption(steps[k], len(steps), graph) if title and 0 <= k < len(steps) else None
     return to_digraph(graph, node_attrs=node_attrs, edge_attrs=edge_attrs, title=cap)
 
 
@@ -350,7 +361,7 @@ def step_through(
     steps = _as_steps(root, {"params": params, "gradient": gradient, "retain_graph": retain_graph})
     _check_frames(steps)
     svgs = [_svg(frame(steps, k, title=False)) for k in range(len(steps))]
-    captions = [html.escape(_caption(s, len(steps))) for s in steps]
+    captions = [html.escape(_caption(s, len(steps), steps.graph)) for s in steps]
     last = len(steps) - 1
     play = widgets.Play(value=0, min=0, max=last, step=1, interval=interval, description="play")
     slider = widgets.IntSlider(value=0, min=0, max=last, step=1, description="step", readout=False)

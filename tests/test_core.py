@@ -339,3 +339,20 @@ def test_frozen_weights_of_a_long_unroll_are_drawn_per_use():
         h = cell(x, h)
     dot = dagviz.draw(h.sum(), params=cell).source
     assert "use 30 of 30" in dot
+
+
+def test_arrows_are_the_hand_walks_pairs(make=q_example):
+    a, b, q = make()
+    g = dagviz.trace(q)
+    _, oracle_edges = oracle(q)
+    walked = Counter()
+    for (src, dst, _slot), count in oracle_edges.items():
+        if src != "<none>":
+            walked[(src, dst)] += count
+    assert Counter(g.arrow_names()) == walked
+    by_id = {n.id: n for n in g.nodes}
+    for src, dst in g.arrows():
+        assert by_id[src].kind in ("op", "leaf") and by_id[dst].kind == "op"
+        assert dst in g.consumers(src)
+    const = [n.id for n in g.nodes if n.kind == "nograd"]
+    assert [by_id[d].name for c in const for d in g.consumers(c, kind="nograd")] == ["MulBackward0"]

@@ -126,3 +126,14 @@ def test_diff_by_module_depth():
     assert removed == {"0", "TanhBackward0", "no grad"}
     assert [n.kind for n in d.after.nodes if n.id in d.added] == ["nograd"]
     assert compare(d.before, d.before).is_empty()
+
+
+def test_node_lists_follow_the_id_lists_in_graph_order():
+    model = mlp()
+    before = dagviz.trace(loss_of(model), model)
+    model[0].requires_grad_(False)
+    d = compare(before, dagviz.trace(loss_of(model), model))
+    assert [n.id for n in d.removed_nodes()] == d.removed
+    assert [n.id for n in d.added_nodes()] == d.added
+    assert sorted(n.id for n in d.common_nodes()) == sorted(d.matched.values())
+    assert [n.id for n in d.common_nodes()] == [n.id for n in d.after.nodes if n.id in d.matched.values()]

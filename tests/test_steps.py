@@ -279,3 +279,23 @@ def test_single_root_in_a_dict_keeps_its_label():
     a = torch.ones(2, requires_grad=True)
     steps = dagviz.record_backward({"y": a * 2}, gradient=torch.ones(2))
     assert [n.name for n in steps.graph.nodes if n.kind == "root"] == ["y"]
+
+
+def test_captions_name_the_leaf_never_an_internal_id():
+    a = torch.tensor([2.0, 3.0], requires_grad=True)
+    b = torch.tensor([6.0, 4.0], requires_grad=True)
+    steps = record_backward({"Q": 3 * a**3 - b**2}, gradient=torch.ones(2), params={"a": a, "b": b})
+    titles = [frame(steps, k).graph_attr["label"] for k in range(len(steps))]
+    assert not any(re.search(r"\bn\d+\b", t) for t in titles), titles
+    acc = [t for t in titles if "AccumulateGrad" in t]
+    assert sorted(t.split("adds it to ")[1] for t in acc) == ["a.grad", "b.grad"]
+    assert '"Q' in frame(steps, 0).source or "label=Q" in frame(steps, 0).source  # the root keeps its name
+
+
+def test_received_is_the_gradient_each_leaf_got():
+    a, b, q = q_graph()
+    steps = record_backward(q, params={"a": a, "b": b})
+    label = {n.id: n.tensor.label for n in steps.graph.leaves()}
+    got = {label[s.node_id]: s.received() for s in steps if s.name == "AccumulateGrad"}
+    assert torch.equal(got["a"], a.grad) and torch.equal(got["b"], b.grad)
+    assert steps[0].received(output=5) is None  # no such output
