@@ -201,6 +201,7 @@ def pretrain(
         schedule = torch.optim.lr_scheduler.OneCycleLR(
             optimizer, max_lr=float(used["lr"]), total_steps=n_steps, pct_start=0.2
         )
+        report_every = max(1, n_steps // 5)
         for step in range(n_steps):
             x, y = data.letter_glyphs(
                 batch, size=int(used["size"]), seed=int(used["seed"]) * 1_000_003 + step, masks=masks
@@ -210,6 +211,9 @@ def pretrain(
             loss.backward()
             optimizer.step()
             schedule.step()
+            if verbose and (step + 1) % report_every == 0 and step + 1 < n_steps:
+                print(f"  step {step + 1}/{n_steps}: loss {loss.item():.2f} "
+                      f"({time.perf_counter() - start:.0f} s)", flush=True)
         optimizer.zero_grad(set_to_none=True)
         model.eval()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -251,7 +255,7 @@ def load_course_backbone(
         raise FileNotFoundError(
             f"no course backbone at {file}: run `python -m autograd_course backbone` to build it"
         )
-    pretrain(file, verbose=verbose)
+    pretrain(file, verbose=True)  # long work shows its progress, even when the caller wants no description
     # Read it back rather than return the trained object: a fresh clone then gets exactly
     # what every later (cached) run gets, with no leftover .grad from pretraining.
     return load_course_backbone(file, build=False, verbose=verbose)

@@ -19,7 +19,8 @@ Layout: graphviz ranks nodes by longest path, and an edge spanning many ranks be
 chain of virtual nodes that crossing minimisation must place. A weight shared by every step
 of an unrolled RNN creates one such long edge per step, which makes dot's layout explode
 (minutes for 60 steps). Drawing a shared leaf once per use keeps every edge short; the
-lavender color and the "use k of N" label say it is one tensor.
+lavender color and the "use k of N" label say it is one tensor (in a folded summary, "use k of N drawn":
+the hidden steps use it too).
 """
 
 from __future__ import annotations
@@ -186,7 +187,9 @@ def to_digraph(
             src = f"{e.src}_{k}"
             base = _label(by_id[e.src], show_grad)
             style = STYLE["shared"] if by_id[e.src].kind == "leaf" else STYLE["nograd"]
-            dot.node(src, f"{base}\nuse {k} of {uses[e.src]}", **{**style, **node_attrs.get(e.src, {})})
+            # In a folded summary the hidden steps use the weight too: N counts the drawn uses only.
+            count = f"use {k} of {uses[e.src]} drawn" if folded else f"use {k} of {uses[e.src]}"
+            dot.node(src, f"{base}\n{count}", **{**style, **node_attrs.get(e.src, {})})
         kw: dict[str, Any] = {}
         if e.kind in ("nograd", "saved"):
             kw = {"style": "dashed", "color": "grey50" if e.kind == "nograd" else "orange", "arrowhead": "none"}

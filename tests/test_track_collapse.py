@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from collections import deque
@@ -209,6 +210,17 @@ def test_summarize_folds_repeated_steps():
     assert sorted(n.tensor.label for n in small.leaves()) == ["bias_hh", "bias_ih", "weight_hh", "weight_ih"]
     assert {e.src for e in small.edges if e.dst == fold.id} >= {n.id for n in small.leaves()}
     assert summarize(graph, len(graph.nodes)) is graph
+
+
+def test_folded_picture_says_its_use_counts_are_drawn_uses_only():
+    cell, loss = rnn_loss(300)
+    src = build(loss, params=cell).source
+    assert "repeated steps folded" in src
+    uses = re.findall(r"use (\d+) of (\d+)( drawn)?", src)
+    assert uses and all(drawn for _, _, drawn in uses)  # the hidden steps use the weights too
+    small_cell, small_loss = rnn_loss(30)  # big enough to split shared weights, not folded: N is every use
+    small = re.findall(r"use (\d+) of (\d+)( drawn)?", build(small_loss, params=small_cell).source)
+    assert small and not any(drawn for _, _, drawn in small)
 
 
 def test_summarize_without_repetition_still_fits():
