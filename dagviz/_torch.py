@@ -3,8 +3,9 @@
 Public `torch.autograd.graph.Node` API covers `name()`, `next_functions`, `metadata` and
 hooks. Three things a learner needs have no public API, so they live here, each behind
 a function that fails soft if PyTorch renames them:
-`AccumulateGrad.variable` (the leaf tensor), `_saved_*` attributes (saved tensors), and
-`Tensor._base` (what a view looks at).
+`AccumulateGrad.variable` (the leaf tensor), `_saved_*` attributes (saved tensors; the raw
+`_raw_saved_*` ones say whether a saved-tensor hook packed them), and `Tensor._base` (what
+a view looks at).
 """
 
 from __future__ import annotations
@@ -34,19 +35,75 @@ def is_accumulate_grad(fn: Any) -> bool:
 
 FREED = "freed"
 MODIFIED = "modified"
+RECOMPUTED = "recomputed"
+HOOKED = "hooked"
+
+
+def _packed_by_hook(raw: Any) -> str | None:
+    """RECOMPUTED / HOOKED when a saved tensor went through a pack hook, else None.
+
+    Unpacking such a tensor runs the user's unpack hook, which may recompute a whole
+    checkpointed segment or copy from another device; drawing must not do that. The raw
+    `SavedTensor` tells us without unpacking.
+    """
+    hook = getattr(raw, "unpack_hook", None)
+    if hook is None:
+        return None
+    return RECOMPUTED if "checkpoint" in str(getattr(hook, "__module__", "")) else HOOKED
+
+
+def _custom_saved(fn: Any) -> Iterator[tuple[str, torch.Tensor | str]]:
+    """What a custom `autograd.Function` saved with `ctx.save_for_backward` (`tensors[i]`)."""
+    try:
+        raws = fn._raw_saved_tensors
+    except RuntimeError as err:  # freed by backward
+        yield "tensors", MODIFIED if "inplace operation" in str(err) else FREED
+        return
+    packed = [_packed_by_hook(r) for r in raws]
+    if any(packed):  # unpack only what no hook packed; a saved output cannot be unpacked alone: skip it
+        values: list[Any] = []
+        for p, r in zip(packed, raws, strict=True):
+            try:
+                values.append(None if p else r.unpack())
+            except RuntimeError:
+                values.append(None)
+    else:
+        try:
+            values = list(fn.saved_tensors)
+        except RuntimeError as err:
+            yield "tensors", MODIFIED if "inplace operation" in str(err) else FREED
+            return
+    for i, (p, v) in enumerate(zip(packed, values, strict=True)):
+        if p is not None:
+            yield f"tensors[{i}]", p
+        elif isinstance(v, torch.Tensor):
+            yield f"tensors[{i}]", v
 
 
 def saved_tensors(fn: Any) -> Iterator[tuple[str, torch.Tensor | str]]:
-    """Yield (name, tensor) for each saved tensor, or (name, FREED / MODIFIED) when it cannot
-    be read: backward already freed it, or an in-place op changed it (backward would fail).
+    """Yield (name, tensor) for each saved tensor, or (name, state) when it cannot or must not
+    be read: FREED (backward freed it), MODIFIED (an in-place op changed it, backward would
+    fail), RECOMPUTED (inside a `torch.utils.checkpoint` segment) or HOOKED (packed by another
+    saved-tensor hook, such as `save_on_cpu`); those two are never unpacked.
 
     Non-tensor saved values (ints, shapes) are skipped: they are never freed and are not
-    what makes backward memory-hungry.
+    what makes backward memory-hungry. Custom Functions' saved tensors are named `tensors[i]`.
     """
+    if isinstance(fn, torch.autograd.function.BackwardCFunction):
+        yield from _custom_saved(fn)
+        return
     for attr in dir(fn):
         if not attr.startswith("_saved_"):
             continue
         name = attr[len("_saved_") :]
+        raw = getattr(fn, f"_raw_saved_{name}", None)
+        raws = raw if isinstance(raw, (tuple, list)) else [raw]
+        packed = [_packed_by_hook(r) for r in raws]
+        if any(packed):
+            for i, p in enumerate(packed):
+                if p is not None:
+                    yield (name if len(raws) == 1 else f"{name}[{i}]"), p
+            continue
         try:
             value = getattr(fn, attr)
         except RuntimeError as err:  # freed by backward, or bumped version counter

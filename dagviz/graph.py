@@ -39,6 +39,8 @@ class SavedMeta:
     """A tensor a backward function saved in the forward pass (or its freed slot).
 
     modified: an in-place operation changed it after it was saved, so backward would fail.
+    packed: how a saved-tensor hook packed it ("recomputed in backward (checkpoint)"); such a
+        tensor is never unpacked for drawing, so its shape is unknown.
     """
 
     name: str
@@ -46,6 +48,8 @@ class SavedMeta:
     shape: tuple[int, ...] | None = None
     dtype: str | None = None
     modified: bool = False
+    packed: str | None = None
+
 
 
 @dataclass

@@ -99,6 +99,8 @@ def saved_state(n: Node) -> str:
         return "modified in place: backward will fail"
     if n.attrs.get("freed"):
         return "freed by backward"
+    if n.attrs.get("packed"):
+        return str(n.attrs["packed"])
     return tensor_str(n.tensor) if n.tensor else ""
 
 

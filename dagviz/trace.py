@@ -16,6 +16,11 @@ from .graph import Edge, GradMeta, Graph, Node, SavedMeta, TensorMeta
 from .inputs import Params, Roots, normalize_params, normalize_roots
 
 SMALL = 8  # tensors with at most this many elements show their gradient values
+# How a saved tensor that a saved-tensor hook packed is described (it is never unpacked here).
+PACKED = {
+    _torch.RECOMPUTED: "recomputed in backward (checkpoint)",
+    _torch.HOOKED: "packed by a saved-tensor hook",
+}
 
 
 def _shape(t: torch.Tensor) -> tuple[int, ...]:
@@ -118,7 +123,7 @@ def trace(roots: Roots, params: Params = None, *, saved: bool = False, grads: bo
         if saved:
             node.saved = tuple(
                 SavedMeta(n, s == _torch.FREED, None if v is None else _shape(v), None if v is None else _dtype(v),
-                          s == _torch.MODIFIED)
+                          s == _torch.MODIFIED, PACKED.get(s))
                 for n, v, s in saved_list
             )
         # Name the inputs that do not require grad, when the node saved a tensor we know.
@@ -159,6 +164,8 @@ def trace(roots: Roots, params: Params = None, *, saved: bool = False, grads: bo
                 attrs = {"freed": state == _torch.FREED}
                 if state == _torch.MODIFIED:
                     attrs["modified"] = True
+                if state in PACKED:
+                    attrs["packed"] = PACKED[state]
                 nodes.append(Node(sid, "saved", sname, meta, attrs=attrs))
                 edges.append(Edge(sid, nid, "saved"))
         del saved_list
