@@ -39,6 +39,10 @@ class SavedMeta:
     """A tensor a backward function saved in the forward pass (or its freed slot).
 
     modified: an in-place operation changed it after it was saved, so backward would fail.
+    storage: saved tensors with the same number share memory (numbered in walk order), so a
+        memory count adds each storage once.
+    param: a parameter (from `params`) or a leaf that requires grad: memory that exists
+        anyway, unlike an activation the forward pass made and backward keeps alive.
     """
 
     name: str
@@ -46,6 +50,8 @@ class SavedMeta:
     shape: tuple[int, ...] | None = None
     dtype: str | None = None
     modified: bool = False
+    storage: int | None = None
+    param: bool = False
 
 
 @dataclass
