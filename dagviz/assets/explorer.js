@@ -626,9 +626,10 @@ class Explorer {
       const max = this.maxBytes || 0;
       this.legend.innerHTML =
         `<div class="dv-legend-title">saved activations per box</div>` +
-        `<div class="dv-scale"></div><div class="dv-scale-labels"><span>0</span><span>${formatBytes(max)}</span></div>` +
-        `<p class="dv-note">Activations a box saved for backward (parameters it saved are held anyway and not ` +
-        `counted here; log scale). Grey: saved nothing.</p>`;
+        `<div class="dv-scale"></div><div class="dv-scale-labels"><span>${formatBytes(this.minBytes || 0)}</span>` +
+        `<span>${formatBytes(max)}</span></div>` +
+        `<p class="dv-note">Activations a box saved for backward, log scale from the smallest to the largest box ` +
+        `shown (parameters it saved are held anyway and not counted). Grey: saved nothing.</p>`;
     } else {
       this.legend.innerHTML = `<div class="dv-legend-title">legend</div><div class="dv-legend-svg">${this.legendSvg || ""}</div>`;
       for (const t of this.legend.querySelectorAll("title")) t.remove();
@@ -641,8 +642,12 @@ class Explorer {
     if (!this.svg) return;
     const nodes = [...this.svg.querySelectorAll("g.node")];
     const bytesOf = (id) => ((this.g.item(id) || {}).info.memory || {}).activations || 0;
-    this.maxBytes = Math.max(0, ...nodes.map((g) => bytesOf(g.dataset.id)));
-    const logMax = Math.log1p(this.maxBytes);
+    const sizes = nodes.map((g) => bytesOf(g.dataset.id)).filter((b) => b > 0);
+    this.maxBytes = Math.max(0, ...sizes);
+    this.minBytes = sizes.length ? Math.min(...sizes) : 0;
+    // log scale from the smallest to the largest box on screen, so differences stay visible
+    const lo = Math.log(this.minBytes || 1);
+    const span = Math.log(this.maxBytes || 1) - lo;
     for (const g of nodes) {
       const id = g.dataset.id;
       g.classList.toggle("selected", id === this.selected);
@@ -652,7 +657,7 @@ class Explorer {
         if (original === undefined || original === "none") continue;
         if (this.colorBy === "saved") {
           const b = bytesOf(id);
-          shape.setAttribute("fill", b > 0 ? heat(Math.log1p(b) / (logMax || 1)) : "#eeeeee");
+          shape.setAttribute("fill", b > 0 ? heat(span > 0 ? (Math.log(b) - lo) / span : 1) : "#eeeeee");
         } else shape.setAttribute("fill", original);
       }
     }
