@@ -13,6 +13,8 @@ first picture (parse the page, start Graphviz's WebAssembly, lay out). Side by s
 design was chosen over:
 - "dot" is native Graphviz (`dot -Tsvg`) on the same DOT as the slowest opening: what a
   widget laying out in Python would pay before the kernel round trip;
+- `--no-stubs` times the same openings with every long arrow laid out in full, as they would
+  be without the explorer's layout budget (dense skips, DenseNet);
 - "precomputed" is the size of the SVG pictures for the one-click views alone (the first
   view with one group opened), which a file with precomputed layouts would have to embed
   (and opening two groups, or a group inside a group, would already need more).
@@ -67,13 +69,15 @@ def native_dot(source: str, repeat: int) -> float:
     return best
 
 
-def measure(page, path: Path, repeat: int) -> dict:
+def measure(page, path: Path, repeat: int, stubs: bool) -> dict:
     first = float("inf")
     for _ in range(repeat):  # from navigation to the first picture: parse, start WebAssembly, lay out
         t = time.perf_counter()
         page.goto(path.resolve().as_uri())
         page.wait_for_selector(READY, timeout=120_000)
         first = min(first, (time.perf_counter() - t) * 1000)
+    if not stubs:  # the alternative: always lay out every arrow in full
+        page.evaluate("document.querySelector('.dagviz-explorer').dagvizExplorer.g.data.layout_budget = null")
     groups = page.evaluate("[...document.querySelectorAll('.dv-svg g.node.group')].map(g => g.dataset.id)")
     runs = {gid: page.evaluate(OPEN, gid) for gid in groups}
     for _ in range(repeat - 1):
@@ -97,6 +101,7 @@ def main() -> int:
     parser.add_argument("--depths", nargs="+", type=int, default=[1, 2, 3])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
+    parser.add_argument("--no-stubs", action="store_true", help="never draw long arrows as stubs (the alternative)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -113,7 +118,7 @@ def main() -> int:
             roots, model = build(name)
             for depth in args.depths:
                 path = dagviz.to_html(roots, Path(tmp) / f"{name}_{depth}.html", params=model, depth=depth)
-                r = measure(page, path, args.repeat)
+                r = measure(page, path, args.repeat, not args.no_stubs)
                 s = r["slowest"]
                 slow = f"{s['ms'] / 1000:.2f} s ({s['boxes']}{', stubs' if s['cut'] else ''})" if s else "n/a"
                 med = f"{r['median'] / 1000:.2f} s" if r["median"] is not None else "n/a"

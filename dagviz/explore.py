@@ -30,7 +30,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .collapse import collapse, regroup, summarize
+from .collapse import collapse, levels, regroup, summarize
 from .draw import MAX_NODES
 from .graph import Edge, Graph, Node
 from .inputs import Params, Roots
@@ -44,6 +44,7 @@ FORMAT_VERSION = 1
 # Virtual nodes (edges spanning several ranks) a view may make Graphviz place before the
 # browser draws its longest edges as "from X" stubs: keeps every layout well under 1 s.
 LAYOUT_BUDGET = 1000
+FOLD_CHUNK = 300  # boxes at most behind one click when a folded repetition opens
 
 # What each color means (the README's table and `render`'s docstring say the same).
 LEGEND: tuple[tuple[str, str], ...] = (
@@ -330,12 +331,13 @@ def explorer_data(
 def _add_folds(
     full: Graph, first_view: Graph, max_nodes: int, groups: dict[str, Group], chains: dict[str, list[str]]
 ) -> None:
-    """Fold repetition as `draw` does, and make each fold a group one level above everything."""
+    """Fold repetition as `draw` does; the fold is a group above everything, and opens into
+    chunks of consecutive steps (each a group too), so no click draws thousands of boxes."""
     folded_view = summarize(first_view, max_nodes)
-    before = {n.id for n in first_view.nodes}
     after = {n.id for n in folded_view.nodes}
+    before = {n.id for n in first_view.nodes}
     folds = [n for n in folded_view.nodes if n.id not in before]
-    hidden = [nid for nid in before if nid not in after]
+    hidden = [n.id for n in first_view.nodes if n.id not in after]
     if not folds:
         return
     # `summarize` may fold twice (repetition, then what is still too big), and the second box
@@ -346,20 +348,59 @@ def _add_folds(
     for nid, gids in chains.items():
         first = gids[0] if gids and groups[gids[0]].level == 0 else nid
         inner_of.setdefault(first, []).append(nid)
-    members: list[str] = []
+    chunks = _chunks(first_view, hidden, fold.attrs.get("period"), fold.attrs.get("folded_steps"))
+    chunk_groups: list[Group] = []
+    if len(chunks) > 1:
+        for i, (name, elems) in enumerate(chunks):
+            inside = sorted((m for e in elems for m in inner_of.get(e, [])), key=_walk_order)
+            node = Node(f"{fold.id}_{i}", "group", name, attrs={"count": len(inside)})
+            chunk_groups.append(Group(node, 1, fold.id, inside))
+    outer: dict[str, list[str]] = {}  # element -> the groups to put around it
+    for gi, (_, elems) in enumerate(chunks):
+        for e in elems:
+            outer[e] = [fold.id] + ([chunk_groups[gi].id] if chunk_groups else [])
     for elem in hidden:
         for nid in inner_of.get(elem, []):
-            members.append(nid)
-            chains[nid].insert(0, fold.id)
+            chains[nid][:0] = outer[elem]
         if elem in groups:
-            groups[elem].parent = fold.id
+            groups[elem].parent = outer[elem][-1]
+    shift = 2 if chunk_groups else 1
     for g in groups.values():
-        g.level += 1
-    folded = Group(fold, 0, None, sorted(members, key=_walk_order))
-    groups_items = list(groups.items())
+        g.level += shift
+    members = sorted((m for e in hidden for m in inner_of.get(e, [])), key=_walk_order)
+    ordered = {fold.id: Group(fold, 0, None, members), **{c.id: c for c in chunk_groups}, **groups}
     groups.clear()
-    groups[fold.id] = folded
-    groups.update(groups_items)
+    groups.update(ordered)
+
+
+def _chunks(
+    view: Graph, hidden: list[str], period: int | None, steps: int | None
+) -> list[tuple[str, list[str]]]:
+    """Split the folded boxes into runs of whole repeated steps (or levels), FOLD_CHUNK boxes at most."""
+    dist = levels(view)
+    by_level: dict[int, list[str]] = {}
+    for e in hidden:
+        by_level.setdefault(dist[e], []).append(e)
+    lo, hi = min(by_level), max(by_level)
+    unit = period or 1
+    blocks = [[e for d in range(start, start + unit) for e in by_level.get(d, [])] for start in range(lo, hi + 1, unit)]
+    runs: list[list[list[str]]] = [[]]
+    for block in blocks:
+        if runs[-1] and sum(map(len, runs[-1])) + len(block) > FOLD_CHUNK:
+            runs.append([])
+        runs[-1].append(block)
+    out = []
+    done = 0
+    for run in runs:
+        elems = [e for block in run for e in block]
+        a, b = done + 1, done + len(run)
+        done = b
+        if period and steps:  # steps are counted from the output, as backward meets them
+            name = f"... folded steps {a}-{b} of {steps} ..."
+        else:
+            name = f"... folded levels {a}-{b} of {len(blocks)} ..."
+        out.append((name, elems))
+    return out
 
 
 def _walk_order(node_id: str) -> int:

@@ -18,7 +18,7 @@ from torch import nn
 import dagviz
 from dagviz.collapse import collapse
 from dagviz.draw import prepare
-from dagviz.explore import LAYOUT_BUDGET, explorer_data, memory, page
+from dagviz.explore import FOLD_CHUNK, LAYOUT_BUDGET, explorer_data, memory, page
 from dagviz.graph import Graph
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -174,17 +174,30 @@ def test_without_depth_nothing_is_grouped():
     assert without_memory(data.view()) == without_memory(dagviz.trace(loss, net))
 
 
-def test_folded_repetition_is_a_group_that_opens_to_every_step():
+def test_folded_repetition_opens_in_chunks_of_steps_down_to_every_node():
     cell, out = unrolled_rnn(300)
-    data = explorer_data(out, {"W_ih": cell.weight_ih, "W_hh": cell.weight_hh})
+    params = {"W_ih": cell.weight_ih, "W_hh": cell.weight_hh}
+    data = explorer_data(out, params)
     first = data.view()
-    assert without_memory(first) == without_memory(prepare(out, {"W_ih": cell.weight_ih, "W_hh": cell.weight_hh}))
-    (fold,) = data.groups.values()
-    assert fold.node.attrs["folded_steps"] > 0
-    assert len(first.nodes) < 1500 < len(data.graph.nodes)
-    everything = data.view([fold.id])
-    assert [n.id for n in everything.nodes] == [n.id for n in data.graph.nodes]
+    assert without_memory(first) == without_memory(prepare(out, params))
+    fold, *chunks = data.groups.values()
+    k = fold.node.attrs["folded_steps"]
+    assert k > 0 and len(first.nodes) < 1500 < len(data.graph.nodes)
     assert len(fold.members) == len(data.graph.nodes) - (len(first.nodes) - 1)
+    # opening the fold shows runs of whole steps, each a group, in order from the output
+    opened = data.view([fold.id])
+    assert len(opened.nodes) == len(first.nodes) - 1 + len(chunks)
+    assert [c.node.name for c in chunks][0].startswith("... folded steps 1-")
+    assert chunks[-1].node.name.endswith(f"-{k} of {k} ...")
+    assert all(c.parent == fold.id and len(c.members) <= FOLD_CHUNK for c in chunks)
+    assert sorted(m for c in chunks for m in c.members) == sorted(fold.members)
+    one = data.view([fold.id, chunks[0].id])
+    assert len(one.nodes) == len(opened.nodes) - 1 + len(chunks[0].members)
+    everything = data.view(list(data.groups))
+    assert [n.id for n in everything.nodes] == [n.id for n in data.graph.nodes]
+    assert [(e.src, e.dst, e.kind, e.slot) for e in everything.edges] == [
+        (e.src, e.dst, e.kind, e.slot) for e in data.graph.edges
+    ]
 
 
 def test_saved_boxes_are_optional_and_ids_match_trace():

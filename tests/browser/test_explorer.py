@@ -140,6 +140,26 @@ def test_browser_views_and_dot_match_python(resnet18, pages, tmp_path):
     assert canon(browser_dot) == canon(draw_dot)
 
 
+def test_folded_repetition_opens_chunk_by_chunk(pages, tmp_path):
+    torch.manual_seed(0)
+    cell = nn.RNNCell(3, 4)
+    h = torch.zeros(1, 4)
+    for x in torch.randn(300, 1, 3):
+        h = cell(x, h)
+    params = {"W_ih": cell.weight_ih, "W_hh": cell.weight_hh}
+    data = explorer_data(h.sum(), params)
+    page = open_html(pages, dagviz.to_html(h.sum(), tmp_path / "rnn.html", params=params))
+    fold, chunk, *_ = data.groups
+    page.locator(f".dv-svg g.node.group[data-id='{fold}']").click()
+    wait_render(page, 2)
+    assert sorted(drawn_ids(page)) == sorted(n.id for n in data.view([fold]).nodes)
+    page.locator(f".dv-svg g.node.group[data-id='{chunk}']").click()
+    wait_render(page, 3)
+    assert sorted(drawn_ids(page)) == sorted(n.id for n in data.view([fold, chunk]).nodes)
+    assert page.locator(f".dv-svg g.cluster.expanded[data-id='{chunk}']").count() == 1
+    assert page.console_errors == [], page.console_errors
+
+
 class Dense(nn.Module):
     """Every layer reads the concatenation of all earlier outputs, like DenseNet."""
 

@@ -58,8 +58,8 @@ def test_lesson2_runs_draws_svg_and_steps_through_backward(lab, pages):
     widget.scroll_into_view_if_needed()  # JupyterLab skips rendering cells out of view
     caption = cell.locator(".widget-html", has_text=re.compile(r"step 1/\d+"))
     caption.wait_for()
-    found = re.search(r"step 1/(\d+)", caption.inner_text())
-    assert found, f"no 'step 1/N' caption: {caption.inner_text()!r}"
+    found = re.search(r"step 1/(\d+)", caption.text_content())  # not inner_text: layout-dependent
+    assert found, f"no 'step 1/N' caption: {caption.text_content()!r}"
     total = int(found.group(1))
     assert total >= 3
     first_svg = cell.locator(".widget-html svg").last.inner_html()
