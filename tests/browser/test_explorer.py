@@ -102,6 +102,20 @@ def test_details_search_and_memory_view(resnet18, pages, tmp_path):
     assert "ConvolutionBackward0" in text and "layer3.1.conv2" in text and "saved for backward" in text
     saved = {s.name: s for s in target.saved}
     assert f"{saved['input'].shape[1]}, " in text.replace("(", "") and "parameter" in text  # input, and the weight
+    # pan and zoom move the SVG viewBox, without a new layout
+    def view_box():
+        return [float(v) for v in page.get_attribute(".dv-svg svg", "viewBox").split()]
+
+    before = view_box()
+    page.locator(".dv-zoom-in").click()
+    zoomed = view_box()
+    assert zoomed[2] < before[2] and zoomed[3] < before[3]
+    box = page.locator(".dv-canvas").bounding_box()
+    page.mouse.move(box["x"] + 50, box["y"] + 50)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 150, box["y"] + 90, steps=5)
+    page.mouse.up()
+    assert view_box()[0] < zoomed[0] and view_box()[2] == zoomed[2]  # dragged right: the view moved left
     # the memory view recolors boxes by saved bytes, without a new layout
     renders = page.get_attribute(".dagviz-explorer", "data-renders")
     fills_js = "[...document.querySelectorAll('.dv-svg g.node polygon')].map(p => p.getAttribute('fill'))"
