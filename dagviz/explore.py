@@ -271,7 +271,7 @@ def _module_levels(
 ) -> list[tuple[Graph, dict[str, str]]]:
     """(collapsed graph, node id -> group id) for each module depth from `depth` down."""
     deepest = max((len(n.module.split(".")) for n in full.nodes if n.module), default=0)
-    levels = []
+    out = []
     for k in range(depth, max(depth, deepest) + 1):
         with warnings.catch_warnings():
             if k > depth:  # `collapse` warns once, at the depth the caller asked for
@@ -281,10 +281,10 @@ def _module_levels(
             renamed = {n.id: f"{n.id}@{k}" for n in g.nodes if n.kind == "group"}
             g = Graph([replace(n, id=renamed.get(n.id, n.id)) for n in g.nodes], g.edges, g.roots)
         member = {m: n.id for n in g.nodes if n.kind == "group" for m in n.attrs["members"]}
-        levels.append((g, member))
+        out.append((g, member))
         if not member and k > depth:
             break
-    return levels
+    return out
 
 
 def explorer_data(
