@@ -20,16 +20,18 @@ LAB_ARGS ?=
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup lab test lint unit nbval nbval-other-seed notebooks assignments bench backbone backbone-other-seed dot python clean
+.PHONY: help setup lab test lint unit browser nbval nbval-other-seed notebooks assignments bench bench-explore backbone backbone-other-seed dot chromium python clean
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make lab          set up (venv, packages, graphviz) and open the course in JupyterLab"
-	@echo "make test         set up, then lint, unit tests, every lesson under nbval, assignments"
+	@echo "make test         set up, then lint, unit tests, browser tests, every lesson under nbval, assignments"
+	@echo "make browser      only the browser tests: lessons and the explorer in JupyterLab + Chromium"
 	@echo "make notebooks    re-execute lessons in place so stored outputs match the code (NB=file for one)"
 	@echo "make assignments  build student versions into release/ and autograde every solution"
 	@echo "make nbval-other-seed  lesson 6 and the finetuning check against a backbone of another seed"
 	@echo "make bench        dagviz vs torchviz benchmark table"
+	@echo "make bench-explore  explorer file sizes and time to open a group, in Chromium"
 	@echo "variables: VENV=$(VENV) PYTHON=$(PYTHON)"
 
 # ---- set-up -------------------------------------------------------------------------------
@@ -49,6 +51,24 @@ dot:
 	  echo "  Debian/Ubuntu:  sudo apt-get install graphviz"; \
 	  echo "  macOS:          brew install graphviz"; \
 	  echo "  conda:          conda install -c conda-forge graphviz"; \
+	  exit 1; }
+
+# The browser tests drive the system's Chromium (Playwright's own browser download is not used):
+# install it like `dot`, when we can, else say how.
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "$$DAGVIZ_CHROMIUM" ]; then exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing Chromium with apt-get (for the browser tests) ..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	  echo "Installing Chromium with sudo apt-get (for the browser tests) ..."; \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi; \
+	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  echo "error: Chromium is missing and could not be installed automatically; the browser tests need it."; \
+	  echo "Install it, then run make again:"; \
+	  echo "  Debian/Ubuntu:  sudo apt-get install chromium"; \
+	  echo "  elsewhere:      any Chromium or Chrome, then  make browser DAGVIZ_CHROMIUM=/path/to/chrome"; \
 	  exit 1; }
 
 # A Python >= 3.10 that can make virtual environments (Debian/Ubuntu split venv out).
@@ -89,7 +109,12 @@ lint: setup
 	$(BIN)/ruff check .
 
 unit: setup
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q tests --ignore=tests/browser
+
+# Real JupyterLab + real Chromium: lessons 1 and 2 Run All, the explorer widget and HTML file.
+# Failure screenshots go to build/browser-failures/.
+browser: setup chromium
+	$(BIN)/python -m pytest -q tests/browser
 
 # Stored outputs were made with the course backbone: compare against it even where ImageNet
 # weights happen to be cached.
@@ -104,7 +129,7 @@ nbval-other-seed: setup backbone-other-seed
 assignments: setup backbone
 	$(BIN)/python notebooks/assignments/assignments.py
 
-test: setup lint unit nbval nbval-other-seed assignments
+test: setup lint unit browser nbval nbval-other-seed assignments
 	@echo "make test: all checks passed"
 
 # ---- authoring ----------------------------------------------------------------------------
@@ -113,6 +138,9 @@ notebooks: setup backbone
 
 bench: setup
 	$(BIN)/python benchmarks/bench_graphs.py
+
+bench-explore: setup chromium
+	$(BIN)/python benchmarks/bench_explore.py
 
 clean:
 	rm -rf build release .pytest_cache .ruff_cache

@@ -12,11 +12,14 @@ Teaching extras:
     with dagviz.track(model): loss = model(x).sum()
     dagviz.draw(loss, params=model, depth=1)      # one box per top-level module
     dagviz.diff(before, after, params=model)      # what freezing/detach removed
+    dagviz.explore(loss, params=model, depth=1)   # click to open modules, saved bytes (JupyterLab)
+    dagviz.to_html(loss, "graph.html", params=model, depth=1)  # the same, one offline HTML file
 """
 
 from . import collapse, steps
 from .diff import diff
 from .draw import draw
+from .explore import explore, to_html
 from .graph import Edge, Graph, Node
 from .render import DotNotFoundError
 from .steps import record_backward, step_through
@@ -32,10 +35,12 @@ __all__ = [
     "collapse",
     "diff",
     "draw",
+    "explore",
     "record_backward",
     "step_through",
     "steps",
     "text",
+    "to_html",
     "trace",
     "track",
 ]

@@ -120,6 +120,12 @@ def is_view(t: torch.Tensor) -> bool:
     return getattr(t, "_base", None) is not None
 
 
+def view_base(t: torch.Tensor) -> torch.Tensor:
+    """The tensor a view looks at (`t` itself when it is not a view)."""
+    base = getattr(t, "_base", None)
+    return base if isinstance(base, torch.Tensor) else t
+
+
 def node_module(fn: Any) -> str | None:
     """The module path `dagviz.track` recorded on this node, if any."""
     try:

@@ -41,6 +41,10 @@ class SavedMeta:
     modified: an in-place operation changed it after it was saved, so backward would fail.
     packed: how a saved-tensor hook packed it ("recomputed in backward (checkpoint)"); such a
         tensor is never unpacked for drawing, so its shape is unknown.
+    storage: saved tensors with the same number share memory (numbered in walk order), so a
+        memory count adds each storage once.
+    param: a parameter (from `params`) or a leaf that requires grad: memory that exists
+        anyway, unlike an activation the forward pass made and backward keeps alive.
     """
 
     name: str
@@ -49,7 +53,8 @@ class SavedMeta:
     dtype: str | None = None
     modified: bool = False
     packed: str | None = None
-
+    storage: int | None = None
+    param: bool = False
 
 
 @dataclass

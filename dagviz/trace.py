@@ -42,6 +42,25 @@ def grad_meta(g: torch.Tensor | None) -> GradMeta | None:
     return GradMeta(_shape(g), round(float(g.double().norm()), 6), values)
 
 
+def _storage(t: torch.Tensor) -> int | None:
+    try:
+        return t.untyped_storage().data_ptr()
+    except (RuntimeError, NotImplementedError):  # a tensor without storage (meta, sparse)
+        return None
+
+
+def _memory(
+    v: torch.Tensor | None, storages: dict[int | None, int], params: set[int | None]
+) -> tuple[int | None, bool]:
+    """(storage number, is a parameter) of a saved tensor, for `SavedMeta`."""
+    if v is None:
+        return None, False
+    ptr = _storage(v)
+    number = storages.setdefault(ptr, len(storages)) if ptr is not None else None
+    base = _torch.view_base(v)  # addmm saves weight.t(): a view of a leaf is a parameter too
+    return number, (ptr is not None and ptr in params) or (base.requires_grad and base.grad_fn is None)
+
+
 def _tensor_meta(t: torch.Tensor, label: str | None, grads: bool) -> TensorMeta:
     grad = None
     if grads and (t.is_leaf or t.retains_grad):
@@ -72,6 +91,8 @@ def trace(roots: Roots, params: Params = None, *, saved: bool = False, grads: bo
         for name, t in named
         if not t.requires_grad
     }
+    param_storages = {_storage(t) for _, t in named}
+    storages: dict[int | None, int] = {}  # storage address -> walk-order number (local)
 
     nodes: list[Node] = []
     edges: list[Edge] = []
@@ -123,7 +144,7 @@ def trace(roots: Roots, params: Params = None, *, saved: bool = False, grads: bo
         if saved:
             node.saved = tuple(
                 SavedMeta(n, s == _torch.FREED, None if v is None else _shape(v), None if v is None else _dtype(v),
-                          s == _torch.MODIFIED, PACKED.get(s))
+                          s == _torch.MODIFIED, PACKED.get(s), *_memory(v, storages, param_storages))
                 for n, v, s in saved_list
             )
         # Name the inputs that do not require grad, when the node saved a tensor we know.

@@ -1,10 +1,13 @@
 """Regenerate the pictures of the README tour: `python docs/tour/make_tour.py`.
 
 Every picture is made offline (random weights, fixed seeds) and must stay under 100 KB.
+The explorer's screenshot needs Chromium and Playwright (`make chromium`, the dev extras).
 """
 
 from __future__ import annotations
 
+import sys
+import tempfile
 from pathlib import Path
 
 import torch
@@ -15,6 +18,7 @@ from dagviz.steps import frame, record_backward
 
 HERE = Path(__file__).resolve().parent
 LIMIT = 100_000
+sys.path.insert(0, str(HERE.parent.parent / "tools"))
 
 
 def save(name: str, dot) -> None:
@@ -75,9 +79,38 @@ def rnn_folded() -> None:
     save("05_rnn_1000_steps.svg", dagviz.draw({"loss": h.sum()}, params=cell, title="RNNCell unrolled 1000 steps"))
 
 
+def explorer_screenshot() -> None:
+    """resnet50 in the explorer: layer3 opened, colored by saved bytes, one block's details."""
+    import chromium
+    import torchvision
+    from playwright.sync_api import sync_playwright
+
+    torch.manual_seed(0)
+    model = torchvision.models.resnet50(weights=None)
+    with dagviz.track(model):
+        loss = model(torch.randn(1, 3, 64, 64)).sum()
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+        page_file = dagviz.to_html(loss, Path(tmp) / "resnet50.html", params=model, depth=1, title="resnet50")
+        browser = chromium.launch(pw)
+        page = browser.new_page(viewport={"width": 1100, "height": 640})
+        page.goto(page_file.as_uri())
+        page.wait_for_selector(".dagviz-explorer[data-state=ready]")
+        page.locator(".dv-svg g.node.group", has_text="layer3 (").click()
+        page.wait_for_selector(".dagviz-explorer[data-renders='2'][data-state=ready]")
+        page.locator(".dv-memory").check()
+        page.locator(".dv-svg g.node.group", has_text="layer3.0 (").hover()
+        shot = page.screenshot(type="jpeg", quality=80)
+        browser.close()
+    if len(shot) >= LIMIT:
+        raise SystemExit(f"06_explorer.jpg: {len(shot)} bytes, over the {LIMIT} byte budget of the tour")
+    (HERE / "06_explorer.jpg").write_bytes(shot)
+    print(f"06_explorer.jpg: {len(shot) // 1024} KB")
+
+
 if __name__ == "__main__":
     graph_with_grads()
     backward_step()
     resnet50_by_module()
     freezing_diff()
     rnn_folded()
+    explorer_screenshot()

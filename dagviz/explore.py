@@ -1,0 +1,502 @@
+"""`explore` and `to_html`: the backward graph in a browser, where a click opens a module.
+
+Python does the walking once and hands plain data to the browser: the full traced graph,
+every group a click can open (one level of groups per module depth from `depth` down, and
+folded repetition on top), the DOT label and legend style `render` gives each box, details
+for the side panel, and the bytes of every saved tensor. The browser (`assets/explorer.js`)
+does the rest without Python: it picks what is visible, writes DOT and lays it out with
+Graphviz compiled to WebAssembly (vendored in `assets/`, see `assets/SOURCES.json`). So a
+notebook widget and a standalone HTML file are the same program, and expanding a group in
+a file opened from disk works offline.
+
+A view is defined by the set of expanded groups. Each node of the full graph is shown as
+the outermost group around it that is still collapsed (or as itself), and edges follow
+`collapse.regroup`'s rule, so the first view is exactly what `draw` pictures and opening
+every group at depth k gives `collapse(graph, k + 1)`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .collapse import collapse, levels, regroup, summarize
+from .draw import MAX_NODES
+from .graph import Edge, Graph, Node
+from .inputs import Params, Roots
+from .render import STYLE, grad_str, shape_str, to_digraph
+from .render import _label as render_label  # the exact box text `draw` shows
+from .render import _style as render_style  # the legend style `draw` uses
+from .trace import trace
+
+ASSETS = Path(__file__).parent / "assets"
+FORMAT_VERSION = 1
+# Virtual nodes (edges spanning several ranks) a view may make Graphviz place before the
+# browser draws its longest edges as "from X" stubs: keeps every layout well under 1 s.
+LAYOUT_BUDGET = 1000
+FOLD_CHUNK = 300  # boxes at most behind one click when a folded repetition opens
+
+# What each color means (the README's table and `render`'s docstring say the same).
+LEGEND: tuple[tuple[str, str], ...] = (
+    ("op", "backward Function"),
+    ("leaf", "leaf that requires grad"),
+    ("root", "output (root)"),
+    ("nograd", "input without grad"),
+    ("saved", "saved tensor"),
+    ("shared", "leaf drawn once per use"),
+    ("group", "group: click to open"),
+)
+# Arrows as `render.to_digraph` draws them, by edge kind.
+EDGE_STYLE: dict[str, dict[str, str]] = {
+    "data": {},
+    "output": {"color": "darkolivegreen4"},
+    "nograd": {"style": "dashed", "color": "grey50", "arrowhead": "none"},
+    "saved": {"style": "dashed", "color": "orange", "arrowhead": "none"},
+}
+
+
+# ---- memory -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def itemsize(dtype: str) -> int:
+    """Bytes per element of a dtype named like `TensorMeta.dtype` ("float32")."""
+    dt = getattr(torch, dtype, None)
+    return dt.itemsize if isinstance(dt, torch.dtype) else 0
+
+
+def tensor_bytes(shape: tuple[int, ...] | None, dtype: str | None) -> int:
+    if shape is None or dtype is None:
+        return 0
+    return math.prod(shape) * itemsize(dtype)
+
+
+@dataclass(frozen=True)
+class Memory:
+    """Bytes of saved tensors: activations (what backward keeps alive beyond the parameters),
+    parameters (held anyway), and activations counting each shared storage once."""
+
+    activations: int = 0
+    params: int = 0
+    distinct: int = 0
+    tensors: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"activations": self.activations, "params": self.params, "distinct": self.distinct,
+                "tensors": self.tensors}
+
+
+def memory(nodes: Iterable[Node]) -> Memory:
+    """Saved-tensor bytes of `nodes` (freed ones count 0: backward already let them go)."""
+    acts = params = count = unnumbered = 0
+    by_storage: dict[int, int] = {}
+    for n in nodes:
+        for s in n.saved:
+            if s.freed:
+                continue
+            b = tensor_bytes(s.shape, s.dtype)
+            count += 1
+            if s.param:
+                params += b
+                continue
+            acts += b
+            if s.storage is None:
+                unnumbered += b
+            else:
+                by_storage[s.storage] = max(by_storage.get(s.storage, 0), b)
+    return Memory(acts, params, sum(by_storage.values()) + unnumbered, count)
+
+
+# ---- the data a view is made from ----------------------------------------------------------
+
+
+@dataclass
+class Group:
+    """A box a click opens. `members`: every node of the full graph inside it, at any depth."""
+
+    node: Node
+    level: int  # 0 = outermost (folded repetition, or modules at `depth`), then one per depth
+    parent: str | None
+    members: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.node.id
+
+
+@dataclass
+class ExplorerData:
+    """Everything the browser needs, as plain data; `view` computes what a set of open groups shows."""
+
+    graph: Graph  # the full traced graph: what opening every group shows
+    groups: dict[str, Group]  # in level order
+    chains: dict[str, tuple[str, ...]]  # full node id -> the groups around it, outermost first
+    show_grad: bool = False
+    title: str | None = None
+    max_view: int | None = MAX_NODES
+
+    def visible_groups(self, expanded: Iterable[str] = ()) -> set[str]:
+        """Groups drawn as a box: collapsed, with every group around them open."""
+        opened = set(expanded)
+        shown = set()
+        for gid, g in self.groups.items():
+            if gid in opened:
+                continue
+            p = g.parent
+            while p is not None and p in opened:
+                p = self.groups[p].parent
+            if p is None:
+                shown.add(gid)
+        return shown
+
+    def representative(self, expanded: Iterable[str] = ()) -> dict[str, str]:
+        """Full node id -> id of what stands for it in the view (itself or a group)."""
+        shown = self.visible_groups(expanded)
+        rep = {}
+        for n in self.graph.nodes:
+            rep[n.id] = next((g for g in self.chains.get(n.id, ()) if g in shown), n.id)
+        return rep
+
+    def view(self, expanded: Iterable[str] = ()) -> Graph:
+        """The graph drawn when the groups in `expanded` are open (`()`: the first view)."""
+        rep = self.representative(expanded)
+        used = set(rep.values())
+        order = [gid for gid in self.groups if gid in used]
+        index = {gid: i for i, gid in enumerate(order)}
+        member_of = {nid: index[r] for nid, r in rep.items() if r in index}
+        return regroup(self.graph, member_of, [self.groups[gid].node for gid in order])
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON the browser code reads (format described in `assets/explorer.js`)."""
+        by_id = {n.id: n for n in self.graph.nodes}
+        nodes = []
+        for n in self.graph.nodes:
+            item: dict[str, Any] = {"id": n.id, "kind": n.kind, **_drawn(n, self.show_grad), "info": _info(n)}
+            if self.chains.get(n.id):
+                item["chain"] = list(self.chains[n.id])
+            nodes.append(item)
+        groups = []
+        for gid, g in self.groups.items():
+            info = _info(g.node)
+            info["count"] = len(g.members)
+            info["memory"] = memory(by_id[m] for m in g.members).as_dict()
+            groups.append({"id": gid, "level": g.level, "parent": g.parent, **_drawn(g.node, self.show_grad),
+                           "info": info})
+        base = to_digraph(Graph([], [], []), show_grad=self.show_grad, title=self.title)  # render's defaults
+        graph_attr = {k: v for k, v in base.graph_attr.items() if k != "size"}  # the browser zooms instead
+        return {
+            "format": FORMAT_VERSION,
+            "title": self.title,
+            "nodes": nodes,
+            "groups": groups,
+            "edges": [[e.src, e.dst, e.kind, e.slot] for e in self.graph.edges],
+            "roots": list(self.graph.roots),
+            "graph_attr": graph_attr,
+            "node_attr": dict(base.node_attr),
+            "edge_attr": dict(base.edge_attr),
+            "edge_style": EDGE_STYLE,
+            "shared": _shared_rule(),
+            "legend": [{"kind": k, "text": t, "style": STYLE[k]} for k, t in LEGEND],
+            "max_view": self.max_view,
+            "layout_budget": LAYOUT_BUDGET,
+            "total": memory(self.graph.nodes).as_dict(),
+        }
+
+
+def _drawn(n: Node, show_grad: bool) -> dict[str, Any]:
+    return {"label": render_label(n, show_grad), "style": dict(render_style(n))}
+
+
+def _shared_rule() -> dict[str, Any]:
+    from . import render
+
+    return {
+        "uses": render.SHARED_LEAF_USES,
+        "min_nodes": render.SHARED_LEAF_MIN_NODES,
+        "leaf_style": STYLE["shared"],
+        "nograd_style": STYLE["nograd"],
+    }
+
+
+def _info(n: Node) -> dict[str, Any]:
+    """What the details panel shows for one box."""
+    info: dict[str, Any] = {"id": n.id, "kind": n.kind, "name": n.name}
+    if n.module is not None:
+        info["module"] = n.module or "(the model itself)"
+    for key in ("type", "param", "frozen", "freed", "modified", "folded_steps", "total_nodes"):
+        if key in n.attrs:
+            info[key] = n.attrs[key]
+    if n.tensor is not None:
+        t = n.tensor
+        info["tensor"] = {"label": t.label, "shape": shape_str(t.shape), "dtype": t.dtype,
+                          "requires_grad": t.requires_grad, "view": t.is_view,
+                          "bytes": tensor_bytes(t.shape, t.dtype)}
+        if t.grad is not None:
+            info["grad"] = {"text": grad_str(t.grad), "shape": shape_str(t.grad.shape), "norm": t.grad.norm,
+                            "values": list(t.grad.values) if t.grad.values is not None else None}
+    if n.saved:
+        info["saved"] = [
+            {"name": s.name, "shape": None if s.shape is None else shape_str(s.shape), "dtype": s.dtype,
+             "bytes": 0 if s.freed else tensor_bytes(s.shape, s.dtype), "freed": s.freed, "modified": s.modified,
+             "param": s.param, "storage": s.storage}
+            for s in n.saved
+        ]
+    if n.kind != "group":
+        info["memory"] = memory([n]).as_dict()
+    return info
+
+
+def _drop_saved_nodes(graph: Graph) -> Graph:
+    """`graph` without its "saved" boxes (each node keeps `Node.saved`), ids renumbered in walk
+    order so they equal those of `trace(..., saved=False)`, which `draw` and `text` show."""
+    kept = [n for n in graph.nodes if n.kind != "saved"]
+    new_id = {n.id: f"n{i}" for i, n in enumerate(kept)}
+    nodes = [replace(n, id=new_id[n.id]) for n in kept]
+    edges = [Edge(new_id[e.src], new_id[e.dst], e.kind, e.slot) for e in graph.edges if e.kind != "saved"]
+    return Graph(nodes, edges, [new_id[r] for r in graph.roots])
+
+
+def _module_levels(
+    full: Graph, depth: int, modules: Mapping[str, str] | None
+) -> list[tuple[Graph, dict[str, str]]]:
+    """(collapsed graph, node id -> group id) for each module depth from `depth` down."""
+    deepest = max((len(n.module.split(".")) for n in full.nodes if n.module), default=0)
+    out = []
+    for k in range(depth, max(depth, deepest) + 1):
+        with warnings.catch_warnings():
+            if k > depth:  # `collapse` warns once, at the depth the caller asked for
+                warnings.simplefilter("ignore", UserWarning)
+            g = collapse(full, k, modules)
+        if k > depth:  # collapse numbers groups g0, g1, ... at every depth: keep the ids apart
+            renamed = {n.id: f"{n.id}@{k}" for n in g.nodes if n.kind == "group"}
+            g = Graph([replace(n, id=renamed.get(n.id, n.id)) for n in g.nodes], g.edges, g.roots)
+        member = {m: n.id for n in g.nodes if n.kind == "group" for m in n.attrs["members"]}
+        out.append((g, member))
+        if not member and k > depth:
+            break
+    return out
+
+
+def explorer_data(
+    roots: Roots,
+    params: Params = None,
+    show_saved: bool = False,
+    show_grad: bool = False,
+    depth: int | None = None,
+    *,
+    max_nodes: int | None = MAX_NODES,
+    title: str | None = None,
+) -> ExplorerData:
+    """Walk once and prepare what `explore` and `to_html` show (the arguments mean what they do for `draw`)."""
+    traced = trace(roots, params, saved=True, grads=True)  # saved bytes and .grad feed the details panel
+    full = traced if show_saved else _drop_saved_nodes(traced)
+    del traced
+    groups: dict[str, Group] = {}
+    chains: dict[str, list[str]] = {n.id: [] for n in full.nodes}
+    first_view = full
+    if depth is not None:
+        modules = None
+        if isinstance(params, nn.Module):
+            modules = {name: type(m).__name__ for name, m in params.named_modules()}
+        kinds = {n.id: n.kind for n in full.nodes}
+        previous: dict[str, str] = {}
+        for level, (g, member) in enumerate(_module_levels(full, depth, modules)):
+            if level == 0:
+                first_view = g
+            for n in g.nodes:
+                if n.kind != "group":
+                    continue
+                ops = [m for m in n.attrs["members"] if m in previous]
+                parent = previous[ops[0]] if ops else None
+                groups[n.id] = Group(n, level, parent, list(n.attrs["members"]))
+            for nid, gid in member.items():
+                chains[nid].append(gid)
+            # a group's parent is the group one level up around its ops (see `collapse`)
+            previous = {m: gid for m, gid in member.items() if kinds[m] == "op"}
+    if max_nodes is not None and len(first_view.nodes) > max_nodes:
+        _add_folds(full, first_view, max_nodes, groups, chains)
+    return ExplorerData(full, groups, {k: tuple(v) for k, v in chains.items() if v}, show_grad, title, max_nodes)
+
+
+def _add_folds(
+    full: Graph, first_view: Graph, max_nodes: int, groups: dict[str, Group], chains: dict[str, list[str]]
+) -> None:
+    """Fold repetition as `draw` does; the fold is a group above everything, and opens into
+    chunks of consecutive steps (each a group too), so no click draws thousands of boxes."""
+    folded_view = summarize(first_view, max_nodes)
+    after = {n.id for n in folded_view.nodes}
+    before = {n.id for n in first_view.nodes}
+    folds = [n for n in folded_view.nodes if n.id not in before]
+    hidden = [n.id for n in first_view.nodes if n.id not in after]
+    if not folds:
+        return
+    # `summarize` may fold twice (repetition, then what is still too big), and the second box
+    # usually swallows the first. Whatever is hidden goes into the last box; an earlier box
+    # left on screen (members unknown from here) is shown opened, i.e. as its members.
+    fold = folds[-1]
+    inner_of: dict[str, list[str]] = {}  # element of the first view -> its full-graph nodes
+    for nid, gids in chains.items():
+        first = gids[0] if gids and groups[gids[0]].level == 0 else nid
+        inner_of.setdefault(first, []).append(nid)
+    chunks = _chunks(first_view, hidden, fold.attrs.get("period"), fold.attrs.get("folded_steps"))
+    chunk_groups: list[Group] = []
+    if len(chunks) > 1:
+        for i, (name, elems) in enumerate(chunks):
+            inside = sorted((m for e in elems for m in inner_of.get(e, [])), key=_walk_order)
+            node = Node(f"{fold.id}_{i}", "group", name, attrs={"count": len(inside)})
+            chunk_groups.append(Group(node, 1, fold.id, inside))
+    outer: dict[str, list[str]] = {}  # element -> the groups to put around it
+    for gi, (_, elems) in enumerate(chunks):
+        for e in elems:
+            outer[e] = [fold.id] + ([chunk_groups[gi].id] if chunk_groups else [])
+    for elem in hidden:
+        for nid in inner_of.get(elem, []):
+            chains[nid][:0] = outer[elem]
+        if elem in groups:
+            groups[elem].parent = outer[elem][-1]
+    shift = 2 if chunk_groups else 1
+    for g in groups.values():
+        g.level += shift
+    members = sorted((m for e in hidden for m in inner_of.get(e, [])), key=_walk_order)
+    ordered = {fold.id: Group(fold, 0, None, members), **{c.id: c for c in chunk_groups}, **groups}
+    groups.clear()
+    groups.update(ordered)
+
+
+def _chunks(
+    view: Graph, hidden: list[str], period: int | None, steps: int | None
+) -> list[tuple[str, list[str]]]:
+    """Split the folded boxes into runs of whole repeated steps (or levels), FOLD_CHUNK boxes at most."""
+    dist = levels(view)
+    by_level: dict[int, list[str]] = {}
+    for e in hidden:
+        by_level.setdefault(dist[e], []).append(e)
+    lo, hi = min(by_level), max(by_level)
+    unit = period or 1
+    blocks = [[e for d in range(start, start + unit) for e in by_level.get(d, [])] for start in range(lo, hi + 1, unit)]
+    runs: list[list[list[str]]] = [[]]
+    for block in blocks:
+        if runs[-1] and sum(map(len, runs[-1])) + len(block) > FOLD_CHUNK:
+            runs.append([])
+        runs[-1].append(block)
+    out = []
+    done = 0
+    for run in runs:
+        elems = [e for block in run for e in block]
+        a, b = done + 1, done + len(run)
+        done = b
+        if period and steps:  # steps are counted from the output, as backward meets them
+            name = f"... folded steps {a}-{b} of {steps} ..."
+        else:
+            name = f"... folded levels {a}-{b} of {len(blocks)} ..."
+        out.append((name, elems))
+    return out
+
+
+def _walk_order(node_id: str) -> int:
+    return int(node_id[1:]) if node_id[1:].isdigit() else 0
+
+
+# ---- the browser side ------------------------------------------------------------------------
+
+
+def _asset(name: str) -> str:
+    path = ASSETS / name
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"dagviz: the explorer's browser file {name} is missing from {ASSETS}. Reinstall dagviz, or from a "
+            "checkout run `python tools/vendor_assets.py`."
+        )
+    return path.read_text(encoding="utf-8")
+
+
+def _js_string(text: str) -> str:
+    """A JavaScript string literal safe inside an HTML <script> (no `</script`, no `<!--`)."""
+    return json.dumps(text).replace("<", "\\u003c")
+
+
+def esm() -> str:
+    """The explorer as one ES module (anywidget's format): Graphviz-in-WebAssembly inlined as a string."""
+    return f"const GRAPHVIZ_SOURCE = {_js_string(_asset('graphviz.js'))};\n" + _asset("explorer.js")
+
+
+def css() -> str:
+    return _asset("explorer.css")
+
+
+def page(data: ExplorerData) -> str:
+    """One self-contained HTML page: no network, works from file://."""
+    payload = json.dumps(data.to_json(), separators=(",", ":")).replace("<", "\\u003c")
+    title = html.escape(data.title or "dagviz explorer")
+    module = esm()
+    if "</script" in module.lower():
+        raise ValueError("dagviz: explorer.js must not contain '</script' (it is inlined into HTML)")
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<title>{title}</title>\n<meta name=\"generator\" content=\"dagviz explorer\">\n"
+        f"<style>\nhtml, body {{ margin: 0; height: 100%; }}\n{css()}\n</style>\n</head>\n<body>\n"
+        "<div id=\"dagviz-explorer\" class=\"dagviz-page\"></div>\n"
+        f"<script type=\"application/json\" id=\"dagviz-data\">{payload}</script>\n"
+        "<script type=\"module\">\n"
+        f"{module}\n"
+        "standalone(document.getElementById(\"dagviz-explorer\"), "
+        "JSON.parse(document.getElementById(\"dagviz-data\").textContent));\n"
+        "</script>\n</body>\n</html>\n"
+    )
+
+
+def to_html(
+    roots: Roots,
+    path: str | Path,
+    params: Params = None,
+    show_saved: bool = False,
+    show_grad: bool = False,
+    depth: int | None = None,
+    *,
+    max_nodes: int | None = MAX_NODES,
+    title: str | None = None,
+) -> Path:
+    """Write the explorer as one self-contained HTML file (works offline, from file://) and return its path.
+
+    Same arguments as `draw`; groups (modules below `depth`, folded repetition) open with a
+    click in the file itself: Graphviz runs in the page as WebAssembly, no Python needed.
+    """
+    out = Path(path)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"dagviz.to_html writes an HTML page: give a path ending in .html, got {str(path)!r}.")
+    data = explorer_data(roots, params, show_saved, show_grad, depth, max_nodes=max_nodes, title=title)
+    text = page(data)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def explore(
+    roots: Roots,
+    params: Params = None,
+    show_saved: bool = False,
+    show_grad: bool = False,
+    depth: int | None = None,
+    *,
+    max_nodes: int | None = MAX_NODES,
+    title: str | None = None,
+    height: int = 560,
+) -> Any:
+    """A JupyterLab widget to explore the backward graph: pan and zoom, click a group to open it
+    (click its frame to close it), click or hover a box for details and saved bytes, search,
+    color by saved bytes. Same arguments as `draw`; needs `anywidget` (in the course extras).
+    """
+    data = explorer_data(roots, params, show_saved, show_grad, depth, max_nodes=max_nodes, title=title)
+    from .widget import Explorer
+
+    return Explorer(data, height=height)

@@ -1,0 +1,379 @@
+"""dagviz.explore / dagviz.to_html: the data the browser draws (the browser itself: tests/browser)."""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import json
+import re
+import sys
+import weakref
+from pathlib import Path
+
+import pytest
+import torch
+from examples import unrolled_rnn
+from torch import nn
+
+import dagviz
+from dagviz.collapse import collapse
+from dagviz.draw import prepare
+from dagviz.explore import FOLD_CHUNK, LAYOUT_BUDGET, explorer_data, memory, page
+from dagviz.graph import Graph
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Block(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(4, 4)
+        self.act = nn.ReLU()
+
+    def forward(self, x):
+        return self.act(self.lin(x)) + x  # the add belongs to the block itself
+
+
+class Stage(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocks = nn.Sequential(Block(), Block())
+        self.norm = nn.LayerNorm(4)
+
+    def forward(self, x):
+        return self.norm(self.blocks(x))
+
+
+class Net(nn.Module):
+    """Modules three deep (stages.0.blocks.1.lin), a top-level op, a frozen stem bias."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Linear(3, 4)
+        self.stages = nn.Sequential(Stage(), Stage())
+        self.head = nn.Linear(4, 2)
+        self.stem.bias.requires_grad_(False)
+
+    def forward(self, x):
+        return self.head(torch.tanh(self.stages(self.stem(x))))
+
+
+def tracked_net():
+    torch.manual_seed(0)
+    net = Net()
+    with dagviz.track(net):
+        loss = net(torch.randn(2, 3)).sum()
+    return net, loss
+
+
+def modules_of(model: nn.Module) -> dict[str, str]:
+    return {name: type(m).__name__ for name, m in model.named_modules()}
+
+
+def canonical(graph: Graph) -> tuple[list, list]:
+    """Nodes and edges with group ids replaced by (name, members): ids differ between depths."""
+    name = {n.id: ("group", n.name, tuple(n.attrs["members"])) if n.kind == "group" else n.id for n in graph.nodes}
+    return [name[n.id] for n in graph.nodes], [(name[e.src], name[e.dst], e.kind, e.slot) for e in graph.edges]
+
+
+def without_memory(graph: Graph) -> dict:
+    """`to_dict` without what only the explorer records (saved-tensor details, .grad)."""
+    d = graph.to_dict()
+    for n in d["nodes"]:
+        n["saved"] = ()
+        if n["tensor"] is not None:
+            n["tensor"]["grad"] = None
+    return d
+
+
+@pytest.fixture(scope="module")
+def resnet18_tracked():
+    torchvision = pytest.importorskip("torchvision")
+    torch.manual_seed(0)
+    model = torchvision.models.resnet18(weights=None).eval()
+    with dagviz.track(model):
+        out = model(torch.randn(1, 3, 64, 64))
+    return model, out
+
+
+# ---- the first view is what draw pictures, and opening a level gives the next depth ----------
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2, 3])
+def test_first_view_is_exactly_what_draw_shows(depth):
+    net, loss = tracked_net()
+    data = explorer_data(loss, net, depth=depth)
+    assert without_memory(data.view()) == without_memory(prepare(loss, net, depth=depth))
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2, 3])
+def test_opening_every_group_of_a_level_gives_the_next_depth(depth):
+    net, loss = tracked_net()
+    data = explorer_data(loss, net, depth=depth)
+    full = dagviz.trace(loss, net)
+    opened: list[str] = []
+    deepest = max(g.level for g in data.groups.values())
+    for level in range(deepest + 1):
+        opened += [gid for gid, g in data.groups.items() if g.level == level]
+        expected = collapse(full, depth + level + 1, modules_of(net))
+        assert canonical(data.view(opened)) == canonical(expected), f"level {level}"
+    assert without_memory(data.view(opened)) == without_memory(full)  # everything open: the traced graph
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_resnet18_views_match_draw_and_collapse(resnet18_tracked, depth):
+    model, out = resnet18_tracked
+    data = explorer_data(out, model, depth=depth)
+    assert without_memory(data.view()) == without_memory(prepare(out, model, depth=depth))
+    top = [gid for gid, g in data.groups.items() if g.level == 0]
+    expected = collapse(dagviz.trace(out, model), depth + 1, modules_of(model))
+    assert canonical(data.view(top)) == canonical(expected)
+
+
+def test_opening_one_group_replaces_it_by_its_children_only():
+    net, loss = tracked_net()
+    data = explorer_data(loss, net, depth=1)
+    first = data.view()
+    stages = next(n for n in first.nodes if n.name == "stages")
+    opened = data.view([stages.id])
+    before = {n.id for n in first.nodes}
+    after = {n.id for n in opened.nodes}
+    assert stages.id in before and stages.id not in after
+    assert before - {stages.id} <= after  # nothing else changed
+    new = [data.groups[i] for i in after - before]
+    assert sorted(g.node.name for g in new) == ["stages.0", "stages.1"]
+    assert all(g.parent == stages.id for g in new)
+    # the children hold exactly the nodes the parent held
+    inside = set(data.groups[stages.id].members)
+    assert set().union(*(g.members for g in new)) == inside
+    # and a closed parent hides an opened child again
+    child = new[0].id
+    assert data.view([child]).to_dict() == first.to_dict()
+
+
+def test_groups_nest_by_their_ops():
+    net, loss = tracked_net()
+    data = explorer_data(loss, net, depth=1)
+    kinds = {n.id: n.kind for n in data.graph.nodes}
+    for g in data.groups.values():
+        assert len(g.members) == g.node.attrs.get("count", len(g.members))
+        if g.parent is None:
+            assert g.level == 0
+            continue
+        parent = data.groups[g.parent]
+        assert parent.level == g.level - 1
+        assert {m for m in g.members if kinds[m] == "op"} <= set(parent.members)
+    for chain in data.chains.values():
+        assert [data.groups[g].level for g in chain] == sorted(data.groups[g].level for g in chain)
+
+
+def test_without_depth_nothing_is_grouped():
+    net, loss = tracked_net()
+    data = explorer_data(loss, net)
+    assert data.groups == {} and data.chains == {}
+    assert without_memory(data.view()) == without_memory(dagviz.trace(loss, net))
+
+
+def test_folded_repetition_opens_in_chunks_of_steps_down_to_every_node():
+    cell, out = unrolled_rnn(300)
+    params = {"W_ih": cell.weight_ih, "W_hh": cell.weight_hh}
+    data = explorer_data(out, params)
+    first = data.view()
+    assert without_memory(first) == without_memory(prepare(out, params))
+    fold, *chunks = data.groups.values()
+    k = fold.node.attrs["folded_steps"]
+    assert k > 0 and len(first.nodes) < 1500 < len(data.graph.nodes)
+    assert len(fold.members) == len(data.graph.nodes) - (len(first.nodes) - 1)
+    # opening the fold shows runs of whole steps, each a group, in order from the output
+    opened = data.view([fold.id])
+    assert len(opened.nodes) == len(first.nodes) - 1 + len(chunks)
+    assert [c.node.name for c in chunks][0].startswith("... folded steps 1-")
+    assert chunks[-1].node.name.endswith(f"-{k} of {k} ...")
+    assert all(c.parent == fold.id and len(c.members) <= FOLD_CHUNK for c in chunks)
+    assert sorted(m for c in chunks for m in c.members) == sorted(fold.members)
+    one = data.view([fold.id, chunks[0].id])
+    assert len(one.nodes) == len(opened.nodes) - 1 + len(chunks[0].members)
+    everything = data.view(list(data.groups))
+    assert [n.id for n in everything.nodes] == [n.id for n in data.graph.nodes]
+    assert [(e.src, e.dst, e.kind, e.slot) for e in everything.edges] == [
+        (e.src, e.dst, e.kind, e.slot) for e in data.graph.edges
+    ]
+
+
+def test_saved_boxes_are_optional_and_ids_match_trace():
+    net, loss = tracked_net()
+    plain = explorer_data(loss, net)
+    assert [n.id for n in plain.graph.nodes] == [n.id for n in dagviz.trace(loss, net).nodes]
+    assert all(n.kind != "saved" for n in plain.graph.nodes)
+    assert any(n.saved for n in plain.graph.nodes)  # still known, for the details panel
+    with_saved = explorer_data(loss, net, show_saved=True)
+    assert [n.id for n in with_saved.graph.nodes] == [n.id for n in dagviz.trace(loss, net, saved=True).nodes]
+
+
+# ---- memory ----------------------------------------------------------------------------------
+
+
+def test_saved_bytes_count_each_storage_once_and_parameters_apart():
+    x = torch.ones(1000, requires_grad=True)  # a leaf: saving it costs nothing extra
+    w = torch.ones(1000, requires_grad=True)
+    a = (x * w).exp()  # MulBackward saves x and w (leaves); ExpBackward saves its result a
+    b = (a * a).sum()  # MulBackward saves a twice: the same storage as ExpBackward's result
+    data = explorer_data(b, {"x": x, "w": w})
+    nodes = {n.name: n for n in data.graph.nodes if n.kind == "op"}
+    exp = memory([nodes["ExpBackward0"]])
+    assert (exp.activations, exp.params, exp.distinct, exp.tensors) == (4000, 0, 4000, 1)
+    total = memory(data.graph.nodes)
+    assert total.activations == 3 * 4000  # a, a, a: what a naive count says
+    assert total.distinct == 4000  # one storage really kept alive
+    assert total.params == 2 * 4000  # x and w
+    assert data.to_json()["total"] == total.as_dict()
+
+
+def test_group_memory_is_the_sum_of_its_members(resnet18_tracked):
+    model, out = resnet18_tracked
+    data = explorer_data(out, model, depth=1)
+    js = data.to_json()
+    by_id = {n["id"]: n for n in js["nodes"]}
+    for g in js["groups"]:
+        members = data.groups[g["id"]].members
+        assert g["info"]["memory"]["activations"] == sum(by_id[m]["info"]["memory"]["activations"] for m in members)
+    layer1 = next(g for g in js["groups"] if g["info"]["name"] == "layer1")
+    # every conv and batch norm in layer1 saves a (1, 64, 16, 16) float32 input: 64 KiB each
+    assert layer1["info"]["memory"]["activations"] > 10 * 64 * 16 * 16 * 4
+    top = sum(g["info"]["memory"]["activations"] for g in js["groups"] if g["level"] == 0)
+    assert top <= js["total"]["activations"]
+
+
+def test_freed_saved_tensors_count_zero_and_say_so():
+    x = torch.ones(10, requires_grad=True)
+    y = (x.exp() * 2).sum()
+    y.backward()
+    data = explorer_data(y, {"x": x}, show_grad=True)
+    exp = next(n for n in data.to_json()["nodes"] if n["info"]["name"] == "ExpBackward0")
+    assert exp["info"]["saved"] == [
+        {"name": "result", "shape": None, "dtype": None, "bytes": 0, "freed": True, "modified": False,
+         "param": False, "storage": None}
+    ]
+    grad = next(n for n in data.to_json()["nodes"] if n["kind"] == "leaf")["info"]["grad"]
+    assert grad["shape"] == "(10,)" and grad["values"] is None  # more than 8 values: shape and norm only
+    assert grad["norm"] == pytest.approx(10**0.5 * 2 * torch.e, rel=1e-5)
+
+
+# ---- what the browser gets -------------------------------------------------------------------
+
+
+def test_json_has_render_labels_and_styles(resnet18_tracked):
+    model, out = resnet18_tracked
+    js = json.loads(json.dumps(explorer_data(out, model, depth=1, title="resnet18").to_json()))
+    dot = dagviz.draw(out, params=model, depth=1, title="resnet18").source
+    for item in js["nodes"] + js["groups"]:
+        assert item["label"] and item["style"]["shape"]
+    shown = {n.id for n in prepare(out, model, depth=1).nodes}
+    for item in js["nodes"] + js["groups"]:
+        if item["id"] in shown:  # the same box text draw writes (quotes escaped as graphviz does)
+            assert f'{item["id"]} [label={quote(item["label"])}' in dot
+    assert js["graph_attr"]["label"] == "resnet18" and "size" not in js["graph_attr"]
+    assert js["layout_budget"] == LAYOUT_BUDGET and js["max_view"] == 1500
+
+
+def quote(label: str) -> str:
+    return label if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", label) else '"' + label.replace('"', '\\"') + '"'
+
+
+def test_page_is_self_contained_and_escapes_its_data(tmp_path):
+    x = torch.ones(2, requires_grad=True)
+    y = (x * 3).sum()
+    path = dagviz.to_html(y, tmp_path / "sub" / "g.html", params={"</script><script>alert(1)</script>": x})
+    text = path.read_text(encoding="utf-8")
+    assert text.count("</script>") == 2  # the data block and the module, nothing from the data
+    assert "<script src" not in text and "<link" not in text and "@import" not in text
+    assert '<meta charset="utf-8">' in text
+    js = json.loads(re.search(r'id="dagviz-data">(.*?)</script>', text, re.S).group(1))
+    assert any(n["info"].get("tensor", {}).get("label", "").startswith("</script>") for n in js["nodes"])
+
+
+def test_resnet50_page_stays_under_5_mb(tmp_path):
+    torchvision = pytest.importorskip("torchvision")
+    torch.manual_seed(0)
+    model = torchvision.models.resnet50(weights=None).eval()
+    with dagviz.track(model):
+        out = model(torch.randn(1, 3, 64, 64))
+    for depth in (None, 1):
+        size = dagviz.to_html(out, tmp_path / f"r50_{depth}.html", params=model, depth=depth).stat().st_size
+        assert size < 5_000_000, f"depth={depth}: {size:,} bytes"
+
+
+def test_vendored_graphviz_matches_its_record():
+    spec = importlib.util.spec_from_file_location("vendor_assets", ROOT / "tools" / "vendor_assets.py")
+    vendor = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(vendor)
+    assert vendor.check() == []
+    record = vendor.load()["graphviz.js"]
+    assert record["package"] == "@hpcc-js/wasm-graphviz" and record["npm_integrity"].startswith("sha512-")
+    assert "GRAPHVIZ_SOURCE" in page(explorer_data(torch.ones(1, requires_grad=True) * 2))
+
+
+# ---- the widget, errors, memory ------------------------------------------------------------------
+
+
+def test_widget_syncs_open_groups_and_has_a_short_repr():
+    pytest.importorskip("anywidget")
+    net, loss = tracked_net()
+    w = dagviz.explore(loss, params=net, depth=1)
+    assert w.graph == w.data.to_json() and "export default" in w._esm and "GRAPHVIZ_SOURCE" in w._esm
+    shown, total = len(w.view().nodes), len(w.data.graph.nodes)
+    assert repr(w) == f"<dagviz explorer: {shown} boxes of {total} nodes, {len(w.data.groups)} groups>"
+    stages = next(n.id for n in w.view().nodes if n.name == "stages")
+    w.expanded = [stages]
+    assert stages not in {n.id for n in w.view().nodes}
+    with pytest.raises(Exception, match="color_by"):
+        w.color_by = "rainbow"
+
+
+@pytest.mark.parametrize(
+    ("bad", "error", "words"),
+    [
+        (3, TypeError, "expects a torch.Tensor"),
+        ([1.0, 2.0], TypeError, "not a torch.Tensor"),
+        ([], ValueError, "empty"),
+        (torch.ones(3), ValueError, "requires_grad=True"),
+    ],
+)
+def test_bad_input_gets_the_same_errors_as_draw(bad, error, words, tmp_path):
+    with pytest.raises(error, match=words):
+        dagviz.draw(bad)
+    with pytest.raises(error, match=words):
+        dagviz.explore(bad)
+    with pytest.raises(error, match=words):
+        dagviz.to_html(bad, tmp_path / "g.html")
+    assert not (tmp_path / "g.html").exists()
+
+
+def test_bad_options_get_clear_errors(tmp_path):
+    net, loss = tracked_net()
+    with pytest.raises(ValueError, match="depth must be >= 0"):
+        dagviz.explore(loss, params=net, depth=-1)
+    with pytest.raises(TypeError, match="nn.Module or a dict"):
+        dagviz.to_html(loss, tmp_path / "g.html", params=[1])
+    with pytest.raises(ValueError, match="ending in .html"):
+        dagviz.to_html(loss, tmp_path / "g.svg")
+
+
+def test_exploring_keeps_no_tensor_alive(tmp_path):
+    pytest.importorskip("anywidget")
+    x = torch.ones(1000, requires_grad=True)
+    ref = weakref.ref(x)
+    y = (x.exp() * 2).sum()
+    kept = (dagviz.explore(y, params={"x": x}), dagviz.to_html(y, tmp_path / "g.html", params={"x": x}))
+    del x, y
+    gc.collect()
+    assert ref() is None, "the explorer kept the graph alive"
+    assert kept
+
+
+def test_explore_without_anywidget_says_what_to_do(monkeypatch):
+    monkeypatch.setitem(sys.modules, "anywidget", None)  # import anywidget -> ImportError
+    monkeypatch.delitem(sys.modules, "dagviz.widget", raising=False)
+    x = torch.ones(2, requires_grad=True)
+    with pytest.raises(ImportError, match="pip install anywidget.*to_html"):
+        dagviz.explore(x * 2)
