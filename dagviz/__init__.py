@@ -14,7 +14,7 @@ Teaching extras:
     dagviz.diff(before, after, params=model)      # what freezing/detach removed
 """
 
-from . import collapse, steps
+from . import collapse, layout, steps
 from .diff import diff
 from .draw import draw
 from .graph import Edge, Graph, Node
@@ -32,6 +32,7 @@ __all__ = [
     "collapse",
     "diff",
     "draw",
+    "layout",
     "record_backward",
     "step_through",
     "steps",
