@@ -161,7 +161,9 @@ def _view(graph: Graph, cut: set[int]) -> Graph:
     return Graph(graph.nodes + notes, edges + [Edge(n.id, d, "ref") for n, d in zip(notes, dsts, strict=True)], [])
 
 
-def _cut(graph: Graph, shared: set[str], max_span: int, rounds: int = 4) -> tuple[set[int], dict[str, int]]:
+def _cut(
+    graph: Graph, shared: set[str], max_span: int, rank: dict[str, int] | None = None, rounds: int = 4
+) -> tuple[set[int], dict[str, int]]:
     """The edges to draw as notes so that no edge spans more than `max_span` ranks, and the ranks
     of the picture once they are notes.
 
@@ -169,7 +171,7 @@ def _cut(graph: Graph, shared: set[str], max_span: int, rounds: int = 4) -> tupl
     Cutting edges lets dot move nodes (a node with more inputs than consumers rises toward its
     inputs), which can stretch edges that were short: so rank again and cut again, a few times.
     """
-    rank = ranks(graph, shared)
+    rank = ranks(graph, shared) if rank is None else rank
     anchored = {e.dst for e in graph.edges}  # nodes with an input
     cut: set[int] = set()
     for _ in range(rounds):
@@ -280,21 +282,29 @@ def fit(graph: Graph, budget: float | None = BUDGET, *, modules: Mapping[str, st
 
     budget: cost units (see `estimate`); None never simplifies. modules: module path -> class
     name (e.g. from `model.named_modules()`), to name the boxes when collapsing by module.
-    Deterministic, and a fitted graph fits: `fit(fit(g)) == fit(g)`.
+    Deterministic; a graph within budget (as `fit` returns them) is returned as is.
     """
-    if budget is None or estimate(graph).units <= budget:
+    if budget is None:
+        return graph
+    shared = shared_leaves(graph)
+    rank = ranks(graph, shared)
+    if _cost(graph, rank, shared).units <= budget:
         return graph
     notes: list[str] = []
-    if _short_cost(graph) > budget:
+    cuts = {1: _cut(graph, shared, 1, rank)}  # the most any shortening can do
+    if _cost(graph, cuts[1][1], shared, cuts[1][0]).units > budget:
         graph, note = _fold(graph, budget, modules)
         notes.append(note)
-    shared = shared_leaves(graph)
-    for max_span in SPANS:  # the mildest shortening that fits
-        cut, rank = _cut(graph, shared, max_span)
-        if _cost(graph, rank, shared, cut).units <= budget:
+        shared = shared_leaves(graph)
+        rank = ranks(graph, shared)
+        cuts = {}
+    cut: set[int] = set()
+    for max_span in SPANS if _cost(graph, rank, shared).units > budget else ():  # the mildest that fits
+        cut, cut_rank = cuts.get(max_span) or _cut(graph, shared, max_span, rank)
+        if _cost(graph, cut_rank, shared, cut).units <= budget:
             break
     if cut:
-        graph = _shortened(graph, rank, cut)
+        graph = _shortened(graph, cut_rank, cut)
         notes.append(f"{len(cut)} long edges drawn as 'from #k' notes (#k marks the box they come from)")
     text = "layout budget: " + "; ".join(notes) + ". budget=None draws everything as is (slow)."
     return Graph(graph.nodes, graph.edges, graph.roots, [*graph.notes, text])
