@@ -49,7 +49,7 @@ def prepare(
         from .collapse import summarize
 
         graph = summarize(graph, max_nodes)
-    return fit(graph, budget, modules=modules)
+    return fit(graph, budget, modules=modules, fold=max_nodes is not None)
 
 
 def build(
@@ -88,7 +88,8 @@ def draw(
     show_saved: also draw the tensors each node saved for backward (freed ones dashed).
     show_grad: label leaves (and roots that keep .grad) with their gradient.
     depth: with a model run under `dagviz.track(model)`, collapse modules below this depth.
-    max_nodes: larger graphs are folded into a summary; None draws everything.
+    max_nodes: larger graphs are folded into a summary; None draws every node (long edges may
+        still become notes to stay within `budget`).
     budget: layout cost allowed (`dagviz.layout`); a costlier graph is simplified, and the
         picture says how. None lays out everything as is, however long Graphviz takes.
     See `dagviz.render` for the color legend.

@@ -276,12 +276,15 @@ def _fold(graph: Graph, budget: float, modules: Mapping[str, str] | None) -> tup
     return small, f"{folded} nodes folded into a khaki box"
 
 
-def fit(graph: Graph, budget: float | None = BUDGET, *, modules: Mapping[str, str] | None = None) -> Graph:
+def fit(
+    graph: Graph, budget: float | None = BUDGET, *, modules: Mapping[str, str] | None = None, fold: bool = True
+) -> Graph:
     """The graph to give Graphviz: `graph` itself when it lays out within `budget`, else a copy
     simplified until it does, whose `notes` say what changed (shown under the picture).
 
     budget: cost units (see `estimate`); None never simplifies. modules: module path -> class
     name (e.g. from `model.named_modules()`), to name the boxes when collapsing by module.
+    fold: False keeps every box (only long edges become notes), e.g. for `draw(max_nodes=None)`.
     Deterministic; a graph within budget (as `fit` returns them) is returned as is.
     """
     if budget is None:
@@ -292,21 +295,25 @@ def fit(graph: Graph, budget: float | None = BUDGET, *, modules: Mapping[str, st
         return graph
     notes: list[str] = []
     cuts = {1: _cut(graph, shared, 1, rank)}  # the most any shortening can do
-    if _cost(graph, cuts[1][1], shared, cuts[1][0]).units > budget:
+    if fold and _cost(graph, cuts[1][1], shared, cuts[1][0]).units > budget:
         graph, note = _fold(graph, budget, modules)
         notes.append(note)
         shared = shared_leaves(graph)
         rank = ranks(graph, shared)
         cuts = {}
     cut: set[int] = set()
-    for max_span in SPANS if _cost(graph, rank, shared).units > budget else ():  # the mildest that fits
+    units = _cost(graph, rank, shared).units
+    for max_span in SPANS if units > budget else ():  # the mildest shortening that fits
         cut, cut_rank = cuts.get(max_span) or _cut(graph, shared, max_span, rank)
-        if _cost(graph, cut_rank, shared, cut).units <= budget:
+        units = _cost(graph, cut_rank, shared, cut).units
+        if units <= budget:
             break
     if cut:
         graph = _shortened(graph, cut_rank, cut)
         notes.append(f"{len(cut)} long edges drawn as 'from #k' notes (#k marks the box they come from)")
-    text = "layout budget: " + "; ".join(notes) + ". budget=None draws everything as is (slow)."
+    if units > budget:
+        notes.append("still over budget with every box kept, so Graphviz may take a while")
+    text = "layout budget: " + "; ".join(notes) + ". budget=None draws everything as is."
     return Graph(graph.nodes, graph.edges, graph.roots, [*graph.notes, text])
 
 

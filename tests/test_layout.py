@@ -159,6 +159,23 @@ def test_many_boxes_fold_repetition_when_modules_are_unknown():
     assert_honest(traced, drawn)
 
 
+def test_max_nodes_none_keeps_every_box_but_still_shortens_edges():
+    cell, loss = unrolled_rnn(300)  # 2,107 nodes: folded by default
+    assert any(n.kind == "group" for n in prepare(loss, cell).nodes)
+    every = prepare(loss, cell, max_nodes=None)
+    traced = dagviz.trace(loss, cell)
+    assert (every.nodes, every.edges) == (traced.nodes, traced.edges)  # no long edge to shorten, nothing folded
+    assert every.notes == [
+        "layout budget: still over budget with every box kept, so Graphviz may take a while. "
+        "budget=None draws everything as is."
+    ]
+    model, dense = dense_mlp(24)
+    kept = prepare(dense, model, max_nodes=None)
+    assert not [n for n in kept.nodes if n.kind == "group"] and [n for n in kept.nodes if n.kind == "ref"]
+    tiny = layout.fit(dagviz.trace(dense, model), budget=10, fold=False)  # cannot fit: shortened anyway
+    assert not [n for n in tiny.nodes if n.kind == "group"] and tiny.notes
+
+
 def test_many_boxes_collapse_by_module_when_tracked():
     model, loss = dense_mlp(24, track=True)
     traced = dagviz.trace(loss, model)
@@ -185,7 +202,7 @@ def test_picture_says_what_was_done():
     model, loss = dense_mlp(24)
     dot = build(loss, model, title="dense")
     src = dot.source
-    assert "layout budget:" in src and "budget=None draws everything" in src
+    assert "layout budget:" in src and "budget=None draws everything as is" in src
     assert "shape=note" in src and "style=dotted" in src  # the note and its dotted arrow
     assert "#1  " in src  # the first marked box
     assert repr(dot).endswith("simplified to fit the layout budget>")
