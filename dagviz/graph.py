@@ -91,7 +91,7 @@ def input_order(e: Edge) -> tuple[bool, int]:
 class Graph:
     """Nodes in discovery order (breadth first from the roots), edges, and root ids.
 
-    notes: what `dagviz.layout.fit` changed to keep the layout fast, shown under the picture.
+    notes: what `dagviz.layout.fit` changed to keep the layout fast, shown in the caption.
     """
 
     nodes: list[Node]

@@ -14,7 +14,7 @@ would, count what dot will have to place, and over budget:
    all its far inputs, so a concatenation of 40 earlier outputs gets one note, not 40 arrows).
 
 Every traced node stays drawn or counted in a labelled group, every traced edge stays drawn or
-listed in a note, and `Graph.notes` says what was done (`render` prints it under the picture).
+listed in a note, and `Graph.notes` says what was done (`render` prints it in the caption).
 benchmarks/layout_strategies.md has the measurements behind the choice and the constants.
 """
 
@@ -280,7 +280,7 @@ def fit(
     graph: Graph, budget: float | None = BUDGET, *, modules: Mapping[str, str] | None = None, fold: bool = True
 ) -> Graph:
     """The graph to give Graphviz: `graph` itself when it lays out within `budget`, else a copy
-    simplified until it does, whose `notes` say what changed (shown under the picture).
+    simplified until it does, whose `notes` say what changed (shown in the caption).
 
     budget: cost units (see `estimate`); None never simplifies. modules: module path -> class
     name (e.g. from `model.named_modules()`), to name the boxes when collapsing by module.

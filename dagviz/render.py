@@ -23,7 +23,7 @@ of an unrolled RNN creates one such long edge per step, which makes dot's layout
 (minutes for 60 steps). Drawing a shared leaf once per use keeps every edge short; the
 lavender color and the "use k of N" label say it is one tensor. Dense skip connections
 (DenseNet's concatenations) make the same explosion; `dagviz.layout` estimates the cost first
-and, over budget, draws the far inputs as notes. The caption under the title says so.
+and, over budget, draws the far inputs as notes; the caption says so.
 """
 
 from __future__ import annotations
