@@ -30,7 +30,7 @@ help:
 	@echo "make notebooks    re-execute lessons in place so stored outputs match the code (NB=file for one)"
 	@echo "make assignments  build student versions into release/ and autograde every solution"
 	@echo "make nbval-other-seed  lesson 6 and the finetuning check against a backbone of another seed"
-	@echo "make bench        dagviz vs torchviz benchmark table"
+	@echo "make bench        dagviz vs torchviz on torchvision's 80 classification models and synthetic graphs"
 	@echo "make bench-explore  explorer file sizes and time to open a group, in Chromium"
 	@echo "variables: VENV=$(VENV) PYTHON=$(PYTHON)"
 
@@ -136,8 +136,11 @@ test: setup lint unit browser nbval nbval-other-seed assignments
 notebooks: setup backbone
 	AUTOGRAD_COURSE_BACKBONE=course $(BIN)/python tools/run_notebooks.py $(NB)
 
+# Each model in its own process, killed if it overruns; about half an hour on 2 cores.
+# BENCH_ARGS="--suite extra" for segmentation and video models, "--models densenet121" for one.
+BENCH_ARGS ?=
 bench: setup
-	$(BIN)/python benchmarks/bench_graphs.py
+	$(BIN)/python benchmarks/bench_graphs.py --markdown benchmarks/results.md $(BENCH_ARGS)
 
 bench-explore: setup chromium
 	$(BIN)/python benchmarks/bench_explore.py

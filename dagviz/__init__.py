@@ -16,7 +16,7 @@ Teaching extras:
     dagviz.to_html(loss, "graph.html", params=model, depth=1)  # the same, one offline HTML file
 """
 
-from . import collapse, steps
+from . import collapse, layout, steps
 from .diff import diff
 from .draw import draw
 from .explore import explore, to_html
@@ -36,6 +36,7 @@ __all__ = [
     "diff",
     "draw",
     "explore",
+    "layout",
     "record_backward",
     "step_through",
     "steps",

@@ -40,7 +40,9 @@ examples:
 The output format comes from the suffix of -o: .svg, .png, .pdf (these need Graphviz's
 `dot` program) or .dot (the Graphviz source, written without `dot`).
 Colors: grey = backward Function, blue = parameter (leaf), green = output,
-dashed grey = input that needs no grad, orange = saved tensor, khaki = collapsed group.
+dashed grey = input that needs no grad, orange = saved tensor, khaki = collapsed group,
+white note "from #3-#9" = inputs from the boxes marked #3 to #9 far above (a graph too costly
+to lay out as is; the caption says what was simplified, --budget 0 draws everything).
 """
 
 
@@ -245,6 +247,13 @@ def make_parser() -> argparse.ArgumentParser:
         default=1500,
         help="fold bigger graphs into a summary (default: %(default)s; 0 draws everything)",
     )
+    p.add_argument(
+        "--budget",
+        type=float,
+        default=None,
+        help="layout cost allowed before the picture is simplified, in dagviz.layout's units (default: "
+        "dagviz.layout.BUDGET, about a second of Graphviz; 0 lays out everything as is, however long it takes)",
+    )
     p.add_argument("--title", default=None, help="caption above the picture (default: the model)")
     p.add_argument("--list-models", action="store_true", help="list the torchvision model names and exit")
     return p
@@ -262,13 +271,15 @@ def run(argv: Sequence[str] | None = None) -> int:
         parser.error("-o/--output is required, e.g. -o graph.svg")
     if args.depth is not None and args.depth < 0:
         raise UsageError(f"--depth must be 0 or more, got {args.depth}")
+    if args.budget is not None and args.budget < 0:
+        raise UsageError(f"--budget must be 0 (no limit) or more, got {args.budget:g}")
     fmt = output_format(args.output)
     if args.input_shape is not None:
         shape = parse_shape(args.input_shape)
     else:
         shape = default_shape(args.model)
 
-    from . import render
+    from . import layout, render
     from .draw import build
 
     if fmt != "dot":
@@ -284,6 +295,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         show_saved=args.show_saved,
         depth=args.depth,
         max_nodes=args.max_nodes or None,
+        budget=layout.BUDGET if args.budget is None else args.budget or None,
         title=title,
     )
     del roots

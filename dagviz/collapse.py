@@ -58,7 +58,7 @@ def regroup(graph: Graph, member_of: Mapping[str, int], groups: list[Node]) -> G
             continue
         seen.add(key)
         edges.append(Edge(src, dst, kind, slot))
-    return Graph(nodes, edges, list(graph.roots))
+    return Graph(nodes, edges, list(graph.roots), list(graph.notes))
 
 
 # ---- collapse by module ---------------------------------------------------------------------
@@ -196,6 +196,28 @@ def levels(graph: Graph) -> dict[str, int]:
     return dist
 
 
+def depths(graph: Graph) -> dict[str, int]:
+    """Longest number of backward steps from a root to each node: where dot draws it, counted
+    from the bottom. Unlike `levels`, a long skip edge does not pull its source near the roots."""
+    consumers: dict[str, int] = {n.id: 0 for n in graph.nodes}
+    inputs: dict[str, list[str]] = {}
+    for e in graph.edges:
+        consumers[e.src] += 1
+        inputs.setdefault(e.dst, []).append(e.src)
+    depth = {nid: 0 for nid, k in consumers.items() if k == 0}
+    queue = deque(depth)
+    while queue:
+        nid = queue.popleft()
+        for src in inputs.get(nid, []):
+            depth[src] = max(depth.get(src, 0), depth[nid] + 1)
+            consumers[src] -= 1
+            if consumers[src] == 0:
+                queue.append(src)
+    for n in graph.nodes:  # only a hand-made cycle leaves nodes without a depth
+        depth.setdefault(n.id, 0)
+    return depth
+
+
 def find_period(signatures: list[int]) -> tuple[int, int, int] | None:
     """(period, first level, number of whole periods) of the longest repeated run of levels."""
     best: tuple[int, int, int] | None = None
@@ -215,7 +237,7 @@ def find_period(signatures: list[int]) -> tuple[int, int, int] | None:
 
 def _fold(graph: Graph, folded: list[str], name: str, attrs: dict[str, object]) -> Graph:
     gid = next(_fresh_ids(graph, "fold"))
-    group = Node(gid, "group", name, attrs={"count": len(folded), **attrs})
+    group = Node(gid, "group", name, attrs={"count": len(folded), "members": tuple(folded), **attrs})
     return regroup(graph, {nid: 0 for nid in folded}, [group])
 
 
@@ -224,8 +246,9 @@ def summarize(graph: Graph, max_nodes: int) -> Graph:
 
     An unrolled loop repeats the same layers of nodes: the first and last `KEEP_STEPS`
     repetitions are kept and the middle becomes one khaki box "... k repeated steps folded
-    ...". Without repetition, the levels nearest the roots and nearest the inputs are kept
-    and the middle is folded into one box that says how many nodes it hides.
+    ...". Without repetition, the levels nearest the roots and nearest the inputs (by longest
+    path, `depths`) are kept and the middle is folded into one box that says how many nodes
+    it hides.
     """
     if len(graph.nodes) <= max_nodes:
         return graph
@@ -251,11 +274,13 @@ def summarize(graph: Graph, max_nodes: int) -> Graph:
         if len(out.nodes) <= max_nodes:
             return out
         graph = out  # still too big: fold what is left, below
-        dist = levels(graph)
-        by_level = {}
-        for n in graph.nodes:
-            by_level.setdefault(dist[n.id], []).append(n.id)
-        depth = max(by_level) + 1
+    # Keep the top and the bottom of the picture: levels by longest path, so that dense skip
+    # connections (every layer feeding the last one) do not put every node next to the root.
+    dist = depths(graph)
+    by_level = {}
+    for n in graph.nodes:
+        by_level.setdefault(dist[n.id], []).append(n.id)
+    depth = max(by_level) + 1
     budget = max(2, min(max_nodes, SUMMARY_BUDGET) // 2)
     keep: set[str] = set(graph.roots)
     count = 0

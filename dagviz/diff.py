@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+from .draw import module_types, prepare
 from .graph import Edge, Graph, Node
 from .inputs import Params, Roots
+from .layout import BUDGET, carry_edge_attrs, fit
 from .render import Attrs, DagGraph, require_dot, to_digraph
-from .trace import trace
 
 REMOVED = {"color": "red3", "fontcolor": "red3", "style": "dashed,filled", "fillcolor": "mistyrose", "penwidth": "1.5"}
 ADDED = {"color": "green4", "penwidth": "3"}
@@ -130,15 +131,6 @@ def compare(before: Graph, after: Graph) -> GraphDiff:
     return result
 
 
-def _as_graph(x: Graph | Roots, params: Params, depth: int | None) -> Graph:
-    graph = x if isinstance(x, Graph) else trace(x, params)
-    if depth is not None:
-        from .collapse import collapse
-
-        graph = collapse(graph, depth)
-    return graph
-
-
 def merged(d: GraphDiff) -> tuple[Graph, dict[str, Attrs], dict[int, Attrs]]:
     """One graph holding both sides (after's nodes, plus what only `before` had), and styles."""
     bmap = {bid: "a_" + aid for bid, aid in d.matched.items()}
@@ -169,20 +161,26 @@ def diff(
     params: Params = None,
     *,
     depth: int | None = None,
+    budget: float | None = BUDGET,
     title: str | None = None,
 ) -> DagGraph:
     """One picture of two graphs: red dashed = only in `before`, bold green = only in `after`.
 
     before, after: tensors (or tuples/dicts of them) or `Graph`s from `dagviz.trace`.
     params: names leaves and frozen inputs (e.g. the model).
-    depth: collapse both graphs by module first (forwards run under `dagviz.track`).
+    depth: collapse both graphs by module first (forwards run under `dagviz.track`), exactly
+        as `draw(..., depth=)` does (module types from `params` when it is the model).
+    budget: layout cost allowed for the merged picture, as in `draw`.
     The returned Digraph has `.diff`, the `GraphDiff` with the exact lists.
     """
     require_dot()
-    d = compare(_as_graph(before, params, depth), _as_graph(after, params, depth))
+    sides = [prepare(x, params, depth=depth, max_nodes=None, budget=None) for x in (before, after)]
+    d = compare(*sides)
     graph, node_attrs, edge_attrs = merged(d)
+    drawn = fit(graph, budget, modules=module_types(params))
+    edge_attrs = carry_edge_attrs(graph, drawn, edge_attrs)
     caption = title if title is not None else f"diff: {d.summary()}  (red dashed: removed, bold green: added)"
-    dot = to_digraph(graph, node_attrs=node_attrs, edge_attrs=edge_attrs, title=caption)
+    dot = to_digraph(drawn, node_attrs=node_attrs, edge_attrs=edge_attrs, title=caption)
     dot.summary = f"diff: {d.summary()}"
     dot.diff = d
     return dot

@@ -218,11 +218,11 @@ def _drawn(n: Node, show_grad: bool) -> dict[str, Any]:
 
 
 def _shared_rule() -> dict[str, Any]:
-    from . import render
+    from . import layout
 
     return {
-        "uses": render.SHARED_LEAF_USES,
-        "min_nodes": render.SHARED_LEAF_MIN_NODES,
+        "uses": layout.SHARED_LEAF_USES,
+        "min_nodes": layout.SHARED_LEAF_MIN_NODES,
         "leaf_style": STYLE["shared"],
         "nograd_style": STYLE["nograd"],
     }

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-NodeKind = Literal["op", "leaf", "root", "nograd", "saved", "group"]
-EdgeKind = Literal["data", "output", "nograd", "saved"]
+NodeKind = Literal["op", "leaf", "root", "nograd", "saved", "group", "ref"]
+EdgeKind = Literal["data", "output", "nograd", "saved", "ref"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,8 @@ class Node:
     kind: "op" (a backward Function such as MulBackward0), "leaf" (AccumulateGrad of a
     leaf tensor that requires grad), "root" (an output tensor you passed), "nograd" (an
     input that does not require grad, so autograd records no edge to it), "saved" (a saved
-    tensor), "group" (several nodes collapsed into one, e.g. a module).
+    tensor), "group" (several nodes collapsed into one, e.g. a module), "ref" (a note standing
+    for far inputs whose edges `dagviz.layout` left out to keep the layout fast).
     """
 
     id: str
@@ -81,6 +82,7 @@ class Edge:
     """An arrow in forward direction: `src` is an input of `dst`.
 
     slot: for data/nograd edges, the index of `src` in `dst`'s `next_functions`.
+    kind "ref": from a "ref" note to the node whose far inputs it lists.
     """
 
     src: str
@@ -96,11 +98,15 @@ def input_order(e: Edge) -> tuple[bool, int]:
 
 @dataclass
 class Graph:
-    """Nodes in discovery order (breadth first from the roots), edges, and root ids."""
+    """Nodes in discovery order (breadth first from the roots), edges, and root ids.
+
+    notes: what `dagviz.layout.fit` changed to keep the layout fast, shown in the caption.
+    """
 
     nodes: list[Node]
     edges: list[Edge]
     roots: list[str]
+    notes: list[str] = field(default_factory=list)
 
     def node(self, node_id: str) -> Node:
         for n in self.nodes:
@@ -144,6 +150,7 @@ class Graph:
             "nodes": [asdict(n) for n in self.nodes],
             "edges": [asdict(e) for e in self.edges],
             "roots": list(self.roots),
+            "notes": list(self.notes),
         }
 
     def __repr__(self) -> str:

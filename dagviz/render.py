@@ -11,6 +11,8 @@ Color legend (also in the README):
 - ``grad = ...`` line: the gradient in ``.grad`` (``show_grad``): values when small, else shape and norm.
 - lavender box: a leaf drawn once per use, because it is shared by many nodes (see below).
 - khaki box: a group of nodes collapsed into one (a module, or folded repetition).
+- white note "from #3-#9" (only when a graph is too costly to lay out as is): inputs that come
+  from far above, the boxes marked "#3" ... "#9"; their long arrows were left out (see below).
 
 Arrows point in the forward direction, from an input to what was computed from it;
 backward runs against the arrows.
@@ -20,23 +22,24 @@ chain of virtual nodes that crossing minimisation must place. A weight shared by
 of an unrolled RNN creates one such long edge per step, which makes dot's layout explode
 (minutes for 60 steps). Drawing a shared leaf once per use keeps every edge short; the
 lavender color and the "use k of N" label say it is one tensor (in a folded summary, "use k of N drawn":
-the hidden steps use it too).
+the hidden steps use it too). Dense skip connections (DenseNet's concatenations) make the same
+explosion; `dagviz.layout` estimates the cost first and, over budget, draws the far inputs as
+notes; the caption says so.
 """
 
 from __future__ import annotations
 
 import shutil
+import textwrap
 from collections.abc import Mapping
 from typing import Any
 
 import graphviz
 
 from .graph import GradMeta, Graph, Node, TensorMeta
+from .layout import shared_leaves
 
 Attrs = dict[str, str]  # graphviz attributes of one node or edge
-
-SHARED_LEAF_USES = 4  # a leaf with at least this many consumers is drawn once per use...
-SHARED_LEAF_MIN_NODES = 100  # ...but only in graphs this big; small ones lay out fast anyway
 
 STYLE: dict[str, dict[str, str]] = {
     "op": {"shape": "box", "style": "filled", "fillcolor": "lightgrey"},
@@ -48,7 +51,9 @@ STYLE: dict[str, dict[str, str]] = {
     "freed": {"shape": "box", "style": "dashed", "color": "orange", "fontcolor": "grey40"},
     "modified": {"shape": "box", "style": "filled,bold", "fillcolor": "orange", "color": "red", "fontcolor": "red"},
     "group": {"shape": "box3d", "style": "filled", "fillcolor": "khaki"},
+    "ref": {"shape": "note", "style": "filled", "fillcolor": "white", "color": "grey40", "fontcolor": "grey20"},
 }
+REF_EDGE = {"style": "dotted", "color": "grey40"}
 
 INSTALL_DOT = (
     "Install Graphviz's `dot` program: Debian/Ubuntu `sudo apt-get install graphviz`, "
@@ -124,10 +129,14 @@ def _label(n: Node, show_grad: bool) -> str:
         lines.append(n.name + (f" ({n.attrs['type']})" if n.attrs.get("type") else ""))
         if "count" in n.attrs:
             lines.append(f"{n.attrs['count']} nodes")
+    elif n.kind == "ref":
+        lines += textwrap.wrap(n.name, 32)
     else:
         lines.append(n.name)
     if show_grad and n.tensor is not None and n.tensor.grad is not None:
         lines.append(grad_str(n.tensor.grad))
+    if "mark" in n.attrs and lines:
+        lines[0] = f"#{n.attrs['mark']}  {lines[0]}"
     return "\n".join(line for line in lines if line)
 
 
@@ -157,8 +166,9 @@ def to_digraph(
     node_attrs = node_attrs or {}
     edge_attrs = edge_attrs or {}
     attrs = {"rankdir": "TB", "ranksep": "0.3", "nodesep": "0.25", "size": "8,12"}
-    if title:
-        attrs.update(label=title, labelloc="t", fontsize="12")
+    caption = ([title] if title else []) + [line for note in graph.notes for line in textwrap.wrap(note, 100)]
+    if caption:
+        attrs.update(label="\n".join(caption), labelloc="t", fontsize="12")
     attrs.update(graph_attr or {})
     dot = DagGraph(
         graph_attr=attrs,
@@ -169,12 +179,8 @@ def to_digraph(
     for e in graph.edges:
         uses[e.src] = uses.get(e.src, 0) + 1
     by_id = {n.id: n for n in graph.nodes}
-    # A folded summary stands for a big graph: its shared weights still span it top to bottom.
-    folded = any(n.kind == "group" and "total_nodes" in n.attrs for n in graph.nodes)
-    big = folded or len(graph.nodes) >= SHARED_LEAF_MIN_NODES
-    shared = {
-        n.id for n in graph.nodes if big and n.kind in ("leaf", "nograd") and uses.get(n.id, 0) >= SHARED_LEAF_USES
-    }
+    shared = shared_leaves(graph)
+    folded = any(n.kind == "group" and "total_nodes" in n.attrs for n in graph.nodes)  # a summary hides steps
 
     for n in graph.nodes:
         if n.id in shared:
@@ -197,12 +203,16 @@ def to_digraph(
             kw = {"style": "dashed", "color": "grey50" if e.kind == "nograd" else "orange", "arrowhead": "none"}
         elif e.kind == "output":
             kw = {"color": "darkolivegreen4"}
+        elif e.kind == "ref":
+            kw = dict(REF_EDGE)
         dot.edge(src, e.dst, **{**kw, **edge_attrs.get(i, {})})
 
     counts: dict[str, int] = {}
     for n in graph.nodes:
         counts[n.kind] = counts.get(n.kind, 0) + 1
-    order = ["root", "op", "leaf", "nograd", "saved", "group"]
+    order = ["root", "op", "leaf", "nograd", "saved", "group", "ref"]
     parts = ", ".join(f"{counts[k]} {k}" for k in order if k in counts)
     dot.summary = f"graph: {len(graph.nodes)} nodes ({parts}), {len(graph.edges)} edges"
+    if graph.notes:
+        dot.summary += ", simplified to fit the layout budget"
     return dot

@@ -24,6 +24,7 @@ import torch
 from . import _torch
 from .graph import GradMeta, Graph
 from .inputs import Params, Roots, normalize_roots
+from .layout import carry_edge_attrs, fit
 from .render import Attrs, DagGraph, grad_str, require_dot, to_digraph
 from .trace import grad_meta, trace
 
@@ -82,6 +83,13 @@ class Steps(list[Step]):
         super().__init__(steps)
         self.graph = graph
         self.root_grads = root_grads
+        self._drawn: Graph | None = None
+
+    def drawn(self) -> Graph:
+        """`graph` fitted to the layout budget once, so every frame has the same layout."""
+        if self._drawn is None:
+            self._drawn = fit(self.graph)
+        return self._drawn
 
     def names(self) -> list[str]:
         return [s.name for s in self]
@@ -278,7 +286,8 @@ def frame(steps: Steps, k: int, *, title: bool = True) -> DagGraph:
             attrs.update(color="tomato", fontcolor="tomato", penwidth="2")
         edge_attrs[i] = attrs
     cap = _caption(steps[k], len(steps), graph) if title and 0 <= k < len(steps) else None
-    return to_digraph(graph, node_attrs=node_attrs, edge_attrs=edge_attrs, title=cap)
+    drawn = steps.drawn()
+    return to_digraph(drawn, node_attrs=node_attrs, edge_attrs=carry_edge_attrs(graph, drawn, edge_attrs), title=cap)
 
 
 def _svg(dot: DagGraph) -> str:

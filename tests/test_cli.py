@@ -74,6 +74,7 @@ def test_help_documents_every_option(capsys):
         (["resnet18", "-o", "x.svg", "--input-shape", "1,3,a"], "--input-shape must be integers"),
         (["resnet18", "-o", "x.svg", "--input-shape", "1,0,3"], "positive sizes"),
         (["resnet18", "-o", "x.svg", "--depth", "-1"], "--depth must be 0 or more"),
+        (["resnet18", "-o", "x.svg", "--budget", "-1"], "--budget must be 0 (no limit) or more"),
         (["nope.py:f", "-o", "x.svg"], "no such file: 'nope.py'"),
     ],
 )
@@ -117,6 +118,12 @@ USER_FILE = textwrap.dedent(
 
     def not_a_tensor():
         return 3
+
+    def dense():
+        feats = [torch.ones(1, 2, requires_grad=True)]
+        for _ in range(30):  # every step reads all earlier ones: long skip edges
+            feats.append(torch.cat(feats, 1).sum(1, keepdim=True).tanh())
+        return feats[-1].sum()
     """
 )
 
@@ -133,6 +140,17 @@ def test_user_function_every_format(tmp_path, capsys, suffix):
     if suffix in ("svg", "dot"):
         assert b"weight" in data and b"saved" in data  # params named from the returned model; --show-saved
     assert f"wrote {out}" in capsys.readouterr().out
+
+
+def test_budget_option_simplifies_or_draws_everything(tmp_path, capsys):
+    (tmp_path / "mine.py").write_text(USER_FILE)
+    fitted, full = tmp_path / "fitted.dot", tmp_path / "full.dot"
+    assert main([f"{tmp_path / 'mine.py'}:dense", "-o", str(fitted)]) == 0
+    assert "simplified to fit the layout budget" in capsys.readouterr().out
+    assert main([f"{tmp_path / 'mine.py'}:dense", "-o", str(full), "--budget", "0"]) == 0
+    assert "simplified" not in capsys.readouterr().out
+    assert "layout budget:" in fitted.read_text() and "shape=note" in fitted.read_text()
+    assert "layout budget" not in full.read_text() and "shape=note" not in full.read_text()
 
 
 def test_user_function_errors(tmp_path, capsys):
