@@ -24,22 +24,25 @@ each test cell. Hidden tests use it as
 * `answers()` gives the source of the submission's answer cells, as the grader saw them, and
   `run_isolated` runs some of them in a fresh Python with no site-packages: no torch, no numpy, no
   state of the notebook. That is how a task that forbids a library is checked.
-* `library_frames()` names the library Jacobian functions (`jacrev`, `jacfwd`,
-  `torch.autograd.functional.jacobian` ...) on the call stack, for custom Functions that must be
-  reached by the student's own loop.
+* `watched_call` runs a student's function under a profiler and says which forbidden functions it
+  reached: a library Jacobian, a reverse-mode pass in a forward-mode answer, dagviz in a walk.
 """
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import json
 import math
 import os
 import subprocess
 import sys
+import tempfile
 
 import torch
 
+# Functions below look builtins up in a private copy, taken before any submission code ran.
+__builtins__ = dict(vars(builtins))
 _GRADER_DIR: str | None = None  # set by grading_guard when it starts the kernel
 _scores: list[float] = []
 _PLAIN = (bool, int, float, str, type(None))
@@ -50,6 +53,7 @@ _isclose = math.isclose
 _isfinite = math.isfinite
 _run = subprocess.run
 _dumps, _loads = json.dumps, json.loads
+_tempfile = tempfile.TemporaryFile
 
 
 class NotUnderAutograder(RuntimeError):
@@ -131,7 +135,7 @@ def close(a, b, rel: float = 1e-7, abs_: float = 1e-9) -> bool:
     if type(a) is not type(b):
         return False
     if type(a) in (list, tuple):
-        return len(a) == len(b) and all(close(x, y, rel, abs_) for x, y in zip(a, b))
+        return len(a) == len(b) and all(close(x, y, rel, abs_) for x, y in zip(a, b, strict=True))
     if type(a) is dict:
         return a.keys() == b.keys() and all(close(a[k], b[k], rel, abs_) for k in a)
     return a == b
@@ -149,7 +153,7 @@ def answers() -> dict[str, str]:
 _BOOT = r"""
 import json, os, sys
 job = json.loads(sys.stdin.read())
-out = os.fdopen(job["fd"], "w")
+out = os.fdopen(job["fd"], "w", closefd=False)
 ns = {"__name__": "__main__"}
 try:
     for i, src in enumerate(job["cells"]):
@@ -169,45 +173,64 @@ def run_isolated(cells: list[str], driver: str, payload=None, timeout: float = 6
 
     `driver` defines `main(ns, payload)`; `ns` holds what the cells defined. Returns what `main`
     returned (JSON round trip), or raises `IsolatedError` naming the exception the cells raised.
+    The result comes back through an unnamed temporary file, whatever the cells print.
     """
-    read, write = os.pipe()
-    job = _dumps({"cells": list(cells), "driver": driver, "payload": payload, "fd": write})
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+    with _tempfile() as result:
+        job = _dumps({"cells": list(cells), "driver": driver, "payload": payload, "fd": result.fileno()})
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+        try:
+            _run([sys.executable, "-I", "-S", "-c", _BOOT], input=job, text=True, capture_output=True,
+                 timeout=timeout, pass_fds=(result.fileno(),), env=env, check=False)
+        except subprocess.TimeoutExpired:
+            raise IsolatedError("took too long") from None
+        result.seek(0)
+        text = result.read().decode("utf-8", "replace")
     try:
-        _run([sys.executable, "-I", "-S", "-c", _BOOT], input=job, text=True, capture_output=True,
-             timeout=timeout, pass_fds=(write,), env=env, check=False)
-    except subprocess.TimeoutExpired:
-        os.close(read)
-        raise IsolatedError("took too long") from None
-    finally:
-        os.close(write)
-    with os.fdopen(read) as f:
-        text = f.read()
-    try:
-        result = _loads(text)
+        answer = _loads(text)
     except ValueError:
         raise IsolatedError("produced no result") from None
-    if "error" in result:
-        raise IsolatedError(f"raised {result['error']}")
-    return result["ok"]
+    if "error" in answer:
+        raise IsolatedError(f"raised {answer['error']}")
+    return answer["ok"]
 
 
 class IsolatedError(RuntimeError):
     """The answer cells, run on their own without PyTorch, failed."""
 
 
-# ---- library Jacobians on the stack ----------------------------------------------------------
+# ---- what the code under test calls ----------------------------------------------------------
 _TORCH_DIR = os.path.dirname(torch.__file__)
-_LIBRARY_JACOBIANS = ("jacobian", "jacrev", "jacfwd", "hessian", "vmap")
+_getprofile, _setprofile = sys.getprofile, sys.setprofile
+#: torch functions that compute a whole Jacobian (or batch passes with vmap): a task that asks for
+#: one pass per row or column must not reach them.
+LIBRARY_JACOBIANS = ("jacobian", "jacrev", "jacfwd", "hessian", "vmap", "vmap_impl")
+#: Every reverse-mode pass (backward, autograd.grad, torch.func.vjp/grad) goes through this.
+REVERSE_MODE = ("_engine_run_backward",)
 
 
-def library_frames() -> list[str]:
-    """Names of torch's Jacobian/vmap functions on the current call stack."""
-    found = []
-    frame = sys._getframe(1)  # noqa: SLF001
-    while frame is not None:
-        code = frame.f_code
-        if code.co_filename.startswith(_TORCH_DIR) and any(n in code.co_name for n in _LIBRARY_JACOBIANS):
-            found.append(code.co_name)
-        frame = frame.f_back
-    return found
+def watched_call(fn, *args, names=(), packages=()):
+    """`fn(*args)`, and which forbidden functions it reached: torch functions called one of `names`,
+    or anything in the `packages` (module objects). A profiler watches the call; if the code under
+    test removes it, that is reported too."""
+    dirs = tuple(os.path.dirname(p.__file__) + os.sep for p in packages)
+    names = frozenset(names)
+    hits: list[str] = []
+
+    def profiler(frame, event, arg):
+        if event == "call":
+            code = frame.f_code
+            if code.co_name in names and code.co_filename.startswith(_TORCH_DIR):
+                hits.append(code.co_name)
+            elif dirs and code.co_filename.startswith(dirs):
+                hits.append(code.co_filename)
+
+    previous = _getprofile()
+    _setprofile(profiler)
+    try:
+        result = fn(*args)
+    finally:
+        still = _getprofile() is profiler
+        _setprofile(previous)
+    if not still:
+        hits.append("(the grader's profiler was removed)")
+    return result, sorted(set(hits))

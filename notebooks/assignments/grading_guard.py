@@ -13,9 +13,11 @@ a signal handler or a torch mode running that does it later. The guard therefore
 
 1. records the pristine state before the notebook's first cell runs: every callable, class and
    module reachable from the trusted modules' and classes' dicts, IPython's hooks, `sys`'s hooks,
-   signal handlers, threads and torch's mode stacks;
-2. before every test cell puts that state back (what answer cells changed is undone) and refuses to
-   run the test while a thread the submission started is alive;
+   signal handlers and threads;
+2. before every test cell puts that state back (what answer cells changed is undone), sets PyTorch's
+   global modes (grad mode, inference mode, anomaly mode, saved-tensor hooks, torch function and
+   dispatch modes) to their defaults, and refuses to run the test while a thread the submission
+   started is alive;
 3. after every test cell compares the state again: a test during which the code under test changed
    it fails with `GradingIntegrityError`;
 4. publishes the partial score a test computed with `grading_checks.Items` itself, as the cell's
@@ -31,8 +33,11 @@ own process on the submitted source, flags such code for review.
 
 from __future__ import annotations
 
+import builtins
+import contextlib
 import hashlib
 import json
+import os
 import signal
 import sys
 import threading
@@ -41,7 +46,8 @@ import warnings
 
 # Modules whose attributes tests rely on. Every loaded module under these names is recorded.
 TRUSTED_PREFIXES = (
-    "builtins", "math", "cmath", "random", "json", "collections", "functools", "itertools", "operator",
+    "builtins", "sys", "signal", "gc", "_thread", "abc", "weakref", "importlib",
+    "math", "cmath", "random", "json", "collections", "functools", "itertools", "operator",
     "copy", "contextlib", "warnings", "types", "numbers", "statistics", "subprocess", "os", "posixpath",
     "io", "re", "time", "asyncio", "threading", "traceback", "linecache", "inspect", "ast", "hashlib",
     "numpy", "torch", "torchvision", "sklearn", "dagviz", "autograd_course", "grading_checks",
@@ -61,6 +67,10 @@ SHELL_HOOK_TRAITS = (
     "payload_manager", "exiter", "custom_exceptions",
 )
 TIMERS = (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)
+# The guard's own code looks builtins up in a private copy: a submission that patches `builtins`
+# (or keeps re-patching it from a thread) does not change how the guard compares and restores.
+__builtins__ = dict(vars(builtins))
+_get_interval, _set_interval = sys.getswitchinterval, sys.setswitchinterval
 _IMMUTABLE_TYPE = 1 << 8  # Py_TPFLAGS_IMMUTABLETYPE: C types that cannot be patched anyway
 _MISSING = object()
 
@@ -93,9 +103,60 @@ def _instance_hooks(obj) -> dict:
     return {k: v for k, v in vars(obj).items() if _watched(v) and (hasattr(cls, k) or k == "CustomTB")}
 
 
+_LIBRARY_DIRS = tuple(sorted({os.path.join(sys.prefix, ""), os.path.join(sys.base_prefix, ""),
+                               os.path.join(os.path.dirname(os.__file__), "")}))
+
+
+def _library_code(value: object) -> bool:
+    """Is `value` a function (or property, method) whose code is in an installed library's file?
+    A submission's functions live in its cells; C functions and classes never qualify."""
+    value = getattr(value, "__func__", value)
+    if isinstance(value, property):
+        value = value.fget
+    code = getattr(value, "__code__", None)
+    if not isinstance(code, types.CodeType):
+        return False
+    return code.co_filename.startswith(_LIBRARY_DIRS) and os.path.isfile(code.co_filename)
+
+
+def _same_role(new: object, old: object) -> bool:
+    """A library's lazy rebinding keeps the name (it wraps or redefines the same function); a swap for
+    some other library function (torch.allclose = some_loss) does not."""
+    def name(v):
+        v = v.fget if isinstance(v, property) else v
+        return getattr(v, "__name__", None)
+
+    if isinstance(new, property) and isinstance(old, property):
+        return True  # a registry replacing one library property by another (torch.compiler's CacheInfo)
+    return getattr(new, "__wrapped__", None) is old or (name(new) is not None and name(new) == name(old))
+
+
 def _same_items(a, b) -> bool:
     a, b = list(a), list(b)
-    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+
+
+def torch_modes() -> dict[str, object]:
+    """PyTorch's global modes, which live in C and which a test's reference computation depends on."""
+    import torch
+
+    ag = torch._C._autograd  # noqa: SLF001
+    return {
+        "grad mode": torch.is_grad_enabled(),
+        "inference mode": torch.is_inference_mode_enabled(),
+        "anomaly mode": torch.is_anomaly_enabled(),
+        "forward-mode AD": torch._C._is_fwd_grad_enabled(),  # noqa: SLF001
+        "saved-tensor hooks": ag._top_saved_tensors_default_hooks(False) is not None,  # noqa: SLF001
+        "saved tensors enabled": ag._saved_tensors_hooks_is_enabled(),  # noqa: SLF001
+        "torch function modes": torch._C._len_torch_function_stack(),  # noqa: SLF001
+        "torch dispatch modes": torch._C._len_torch_dispatch_stack(),  # noqa: SLF001
+    }
+
+
+#: Test cells run in PyTorch's default modes, whatever the notebook's other cells left on.
+DEFAULT_MODES = {"grad mode": True, "inference mode": False, "anomaly mode": False, "forward-mode AD": True,
+                 "saved-tensor hooks": False, "saved tensors enabled": True, "torch function modes": 0,
+                 "torch dispatch modes": 0}
 
 
 class Guard:
@@ -114,7 +175,6 @@ class Guard:
     def _record(self) -> None:
         import gc
 
-        import torch
 
         self.modules: dict[str, tuple[types.ModuleType, dict]] = {}
         self.classes: dict[type, dict] = {}
@@ -147,6 +207,7 @@ class Guard:
             for key, f in sh.display_formatter.formatters.items()
         }
         self.traits = {k: sh._trait_values.get(k, _MISSING) for k in SHELL_HOOK_TRAITS}  # noqa: SLF001
+        self.custom_exceptions = sh.custom_exceptions
         self.instances = {"shell": (sh, _instance_hooks(sh)), "kernel": (self.kernel, _instance_hooks(self.kernel))}
         self.sys_hooks = {k: getattr(sys, k) for k in ("displayhook", "excepthook", "stdout", "stderr", "stdin")}
         self.tracers = (sys.gettrace(), sys.getprofile(), threading._trace_hook, threading._profile_hook)  # noqa: SLF001
@@ -154,7 +215,6 @@ class Guard:
             s: signal.getsignal(s) for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP)
         }
         self.threads = {t.ident for t in threading.enumerate()}
-        self.modes = (torch._C._len_torch_function_stack(), torch._C._len_torch_dispatch_stack())  # noqa: SLF001
         self.recorded = True
 
     # ---- comparing ----------------------------------------------------------------------------
@@ -165,8 +225,8 @@ class Guard:
             return self._differences()
 
     def _differences(self) -> list[str]:
-        import torch
 
+        self._accept_library_changes()
         found = []
         for name, (mod, members) in self.modules.items():
             if sys.modules.get(name) is not mod:
@@ -177,7 +237,8 @@ class Guard:
             now = vars(cls)
             where = f"{cls.__module__}.{cls.__qualname__}"
             found += [f"{where}.{k}" for k, v in members.items() if now.get(k, _MISSING) is not v]
-            found += [f"{where}.{k} (added)" for k in now.keys() - members.keys() if _watched(now[k])]
+            found += [f"{where}.{k} (added)" for k in now.keys() - members.keys()
+                      if _watched(now[k]) and not _library_code(now[k])]
         for label, (live, then) in self.hook_lists.items():
             if not _same_items(live, then):
                 found.append(label)
@@ -189,26 +250,46 @@ class Guard:
                     or fmt.deferred_printers != dp or fmt.singleton_printers != sp or fmt.enabled != enabled):
                 found.append(f"IPython display formatter {key}")
         found += [f"IPython shell.{k}" for k, v in self.traits.items() if sh._trait_values.get(k, _MISSING) is not v]  # noqa: SLF001
+        if sh.custom_exceptions != self.custom_exceptions:
+            found.append("IPython custom exception handler")
         for label, (obj, then) in self.instances.items():
             now = _instance_hooks(obj)
             found += [f"IPython {label}.{k}" for k in now.keys() | then.keys() if now.get(k) is not then.get(k)]
         found += [f"sys.{k}" for k, v in self.sys_hooks.items() if getattr(sys, k) is not v]
         if (sys.gettrace(), sys.getprofile(), threading._trace_hook, threading._profile_hook) != self.tracers:  # noqa: SLF001
             found.append("trace or profile function")
-        found += [f"signal handler {signal.Signals(s).name}" for s, h in self.signals.items() if signal.getsignal(s) is not h]
+        found += [f"signal handler {signal.Signals(s).name}" for s, h in self.signals.items()
+                  if signal.getsignal(s) is not h]
         if any(signal.getitimer(t)[0] for t in TIMERS):
             found.append("interval timer")
-        if (torch._C._len_torch_function_stack(), torch._C._len_torch_dispatch_stack()) != self.modes:  # noqa: SLF001
-            found.append("torch function or dispatch mode")
+        found += [f"torch {k}" for k, v in torch_modes().items() if v != DEFAULT_MODES[k]]
         return found
 
     def foreign_threads(self) -> list[str]:
         return [t.name for t in threading.enumerate() if t.ident not in self.threads and t.is_alive()]
 
     # ---- restoring ----------------------------------------------------------------------------
-    def restore(self) -> None:
-        import torch
+    def _accept_library_changes(self) -> None:
+        """Libraries rebind their own functions lazily (torch wraps some when torch._dynamo is first
+        imported): a new value whose code lives in an installed library file becomes the record."""
+        for table, live_of in ((self.modules, lambda key: vars(self.modules[key][0])),
+                               (self.classes, lambda key: vars(key))):
+            for key, entry in table.items():
+                members = entry[1] if table is self.modules else entry
+                now = live_of(key)
+                for name, value in list(members.items()):
+                    new = now.get(name, _MISSING)
+                    if new is not value and new is not _MISSING and _library_code(new) and _same_role(new, value):
+                        members[name] = new
+        for cls, members in self.classes.items():
+            now = vars(cls)
+            for name in now.keys() - members.keys():
+                if _watched(now[name]) and _library_code(now[name]):
+                    members[name] = now[name]
 
+    def restore(self) -> None:
+
+        self._accept_library_changes()
         for name, (mod, members) in self.modules.items():
             sys.modules[name] = mod
             now = vars(mod)
@@ -217,7 +298,7 @@ class Guard:
                     now[key] = value
         for cls, members in self.classes.items():
             now = vars(cls)
-            for key in [k for k in now.keys() - members.keys() if _watched(now[k])]:
+            for key in [k for k in now.keys() - members.keys() if _watched(now[k]) and not _library_code(now[k])]:
                 _quietly(delattr, cls, key)
             for key, value in members.items():
                 if now.get(key, _MISSING) is not value:
@@ -241,6 +322,7 @@ class Guard:
             for key in _instance_hooks(obj).keys() - then.keys():
                 del now[key]  # an instance attribute shadowing a method: run_cell, showtraceback ...
             now.update(then)
+        sh.custom_exceptions = self.custom_exceptions
         sh.user_ns["__builtins__"] = self.modules["builtins"][0]
         for key, value in self.sys_hooks.items():
             setattr(sys, key, value)
@@ -254,10 +336,25 @@ class Guard:
         for sig, handler in self.signals.items():
             if handler is not None and signal.getsignal(sig) is not handler:
                 _quietly(signal.signal, sig, handler)
-        while torch._C._len_torch_function_stack() > self.modes[0]:  # noqa: SLF001
+        self._default_modes()
+
+    def _default_modes(self) -> None:
+        import torch
+
+        ag = torch._C._autograd  # noqa: SLF001
+        while torch._C._len_torch_function_stack():  # noqa: SLF001
             torch._C._pop_torch_function_stack()  # noqa: SLF001
-        while torch._C._len_torch_dispatch_stack() > self.modes[1]:  # noqa: SLF001
+        while torch._C._len_torch_dispatch_stack():  # noqa: SLF001
             torch._C._pop_torch_dispatch_stack()  # noqa: SLF001
+        while ag._top_saved_tensors_default_hooks(False) is not None:  # noqa: SLF001
+            ag._pop_saved_tensors_default_hooks()  # noqa: SLF001
+        ag._saved_tensors_hooks_enable()  # noqa: SLF001
+        torch._C._set_grad_enabled(True)  # noqa: SLF001
+        torch._C._set_fwd_grad_enabled(True)  # noqa: SLF001
+        torch.set_anomaly_enabled(False)
+        if torch.is_inference_mode_enabled():
+            # left on by an entered, never exited inference_mode(): switch it off for this cell only
+            self.inference_off = torch._C._InferenceMode(False)  # noqa: SLF001
 
 
 def _quietly(fn, *args) -> None:
@@ -265,6 +362,17 @@ def _quietly(fn, *args) -> None:
         fn(*args)
     except (AttributeError, TypeError, ValueError, OSError, RuntimeError):
         pass
+
+
+@contextlib.contextmanager
+def _alone():
+    """Other Python threads do not get the GIL while the guard works (it never blocks or does I/O)."""
+    interval = _get_interval()
+    _set_interval(1000.0)
+    try:
+        yield
+    finally:
+        _set_interval(interval)
 
 
 def sha256(code: str) -> str:
@@ -308,8 +416,9 @@ def main(argv: list[str]) -> None:
             run = super().do_execute
             if sha256(code) not in tests:
                 return await run(code, silent, store_history, user_expressions, allow_stdin, **kwargs)
-            guard.restore()
-            threads = guard.foreign_threads()
+            with _alone():
+                guard.restore()
+                threads = guard.foreign_threads()
             if threads:
                 return self._integrity_error(
                     f"threads started by the submission are still running ({', '.join(threads)}); "
@@ -317,8 +426,10 @@ def main(argv: list[str]) -> None:
                 )
             grading_checks._begin_cell()  # noqa: SLF001
             reply = await run(code, silent, store_history, user_expressions, allow_stdin, **kwargs)
-            changed = guard.differences() + [f"thread {t}" for t in guard.foreign_threads()]
-            guard.restore()
+            with _alone():
+                changed = guard.differences() + [f"thread {t}" for t in guard.foreign_threads()]
+                guard.restore()
+                guard.__dict__.pop("inference_off", None)
             score = grading_checks._end_cell()  # noqa: SLF001
             if changed:
                 shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")

@@ -32,7 +32,7 @@ import threading
 
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
@@ -122,8 +122,8 @@ class SandboxedExecute(Execute):
         base = pathlib.Path(tempfile.mkdtemp(prefix="autograd-grading-"))
         try:
             self._prepare(base, plan, nb, resources)
-            self._stopped = None
-            timer = threading.Timer(self.wall_time, self._out_of_time)
+            self._stopped, self._limit = None, self.wall_time  # (preprocess re-reads the config: keep it)
+            timer = threading.Timer(self._limit, self._out_of_time)
             timer.daemon = True
             timer.start()
             try:
@@ -147,7 +147,7 @@ class SandboxedExecute(Execute):
             shutil.copy2(HERE / name, dirs["grader"] / name)
         answers = {}
         added = []
-        for label, src, gid in grading_scan.student_cells(nb):
+        for _, src, gid in grading_scan.student_cells(nb):
             if gid:
                 answers[gid] = src
             else:
@@ -189,7 +189,7 @@ class SandboxedExecute(Execute):
         return km
 
     def _out_of_time(self) -> None:
-        self._stopped = f"the notebook ran out of its {self.wall_time} s wall-time limit"
+        self._stopped = f"the notebook ran out of its {self._limit} s wall-time limit"
         process = getattr(getattr(self.km, "provisioner", None), "process", None)
         if process is not None:
             for kill in (lambda: os.killpg(process.pid, signal.SIGKILL), process.kill):
@@ -209,6 +209,9 @@ class SandboxedExecute(Execute):
         except DeadKernelError:
             self._stopped = self._stopped or "the kernel died (out of memory, crashed, or was killed)"
             cell.outputs = [*cell.get("outputs", []), _error("KernelDied", self._stopped)]
+            return cell, resources
+        except CellTimeoutError:  # e.g. no output arrived in time: the submission starves the kernel
+            cell.outputs = [*cell.get("outputs", []), _error("CellTimeoutError", "the cell did not finish in time")]
             return cell, resources
 
 
@@ -275,8 +278,8 @@ class ScanAnswers(NbGraderPreprocessor):
                 old = comment.manual_comment or ""
                 was_held = was_held or (old.startswith(SCAN_MARK) and "held" in old)
                 if gid in by_cell:
-                    head = f"{SCAN_MARK} " + ("score held at 0 until reviewed: " if held else "flagged for review: ")
-                    comment.manual_comment = head + "; ".join(by_cell[gid])
+                    head = "notebook held at 0 until reviewed" if held else "flagged for review"
+                    comment.manual_comment = f"{SCAN_MARK} {head}: " + "; ".join(by_cell[gid])
                 elif old.startswith(SCAN_MARK):
                     comment.manual_comment = None
             for gid in grade_ids:

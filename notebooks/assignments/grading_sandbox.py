@@ -93,12 +93,23 @@ def _have(program: str) -> bool:
     return shutil.which(program) is not None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _namespaces_work() -> bool:
     """Root can still be refused namespaces (some containers); try once."""
     try:
         done = subprocess.run(["unshare", "--net", "--pid", "--fork", "--mount-proc", "true"], capture_output=True,
                               timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+@functools.cache
+def _bwrap_works() -> bool:
+    """bubblewrap needs user namespaces, which some containers forbid; try once."""
+    try:
+        done = subprocess.run(["bwrap", "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid", "true"],
+                              capture_output=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return done.returncode == 0
@@ -126,7 +137,7 @@ def needed_paths() -> list[str]:
     return sorted(paths)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def account_can_run(uid: int, gid: int) -> bool:
     """Can the account start this Python and read what the kernel needs (not if it lives in /root)?"""
     check = "import os, sys; sys.exit(0 if all(os.access(p, os.R_OK) for p in sys.argv[1:]) else 3)"
@@ -144,7 +155,7 @@ def choose(level: str = "auto", user: str = GRADER_USER, hidden: list[str] | Non
     root = os.geteuid() == 0
     if level == "auto":
         level = ("namespaces" if root and _have("unshare") and _have("setpriv") and _namespaces_work()
-                 else "bwrap" if not root and _have("bwrap") else "limits")
+                 else "bwrap" if not root and _have("bwrap") and _bwrap_works() else "limits")
     if level == "namespaces":
         if not (root and _have("unshare") and _have("setpriv") and _namespaces_work()):
             raise RuntimeError("containment 'namespaces' needs root, unshare and setpriv, and namespaces allowed")
@@ -159,8 +170,9 @@ def choose(level: str = "auto", user: str = GRADER_USER, hidden: list[str] | Non
             )
         return plan
     if level == "bwrap":
-        if not _have("bwrap"):
-            raise RuntimeError("containment 'bwrap' needs bubblewrap: apt-get install bubblewrap")
+        if not (_have("bwrap") and _bwrap_works()):
+            raise RuntimeError("containment 'bwrap' needs a working bubblewrap (apt-get install bubblewrap; "
+                               "user namespaces allowed)")
         return Plan("bwrap", hidden=hidden)
     if level == "limits":
         return Plan("limits", hidden=hidden, warnings=[
@@ -183,9 +195,10 @@ def kernel_command(plan: Plan, kernel_cmd: list[str], *, cwd: str, env: dict[str
         "setpriv": shutil.which("setpriv"),
     }
     enter = [sys.executable, "-I", "-S", os.path.join(enter_dir, "grading_sandbox.py"), "enter", json.dumps(spec)]
+    # --pdeathsig: the kernel dies with the grader, even when the grader is killed.
     if isolate:
-        return ["unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--propagation", "private",
-                "--", *enter]
+        return ["setpriv", "--pdeathsig", "KILL", "--", "unshare", "--net", "--pid", "--fork", "--kill-child",
+                "--mount-proc", "--propagation", "private", "--", *enter]
     if plan.level == "bwrap":
         home = os.path.expanduser("~")
         args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/dev/shm"]

@@ -37,7 +37,14 @@ TAMPER_MODULES = {
     "IPython", "ipykernel", "jupyter_client", "zmq", "nbgrader", "grading_checks", "grading_guard",
     "grading_sandbox", "sysconfig", "site", "runpy", "unittest", "pytest",
 }
-ALLOWED_DUNDERS = {"__init__", "__name__", "__qualname__", "__doc__", "__call__", "__len__", "__repr__"}
+# Dunder attributes that lead from any object to the interpreter's or the grader's insides.
+DANGEROUS_DUNDERS = {
+    "__dict__", "__class__", "__bases__", "__base__", "__mro__", "__subclasses__", "__globals__", "__code__",
+    "__closure__", "__builtins__", "__getattribute__", "__setattr__", "__delattr__", "__traceback__", "__self__",
+    "__func__", "__wrapped__", "__loader__", "__spec__", "__import__", "__reduce__", "__reduce_ex__",
+    "__enter__", "__exit__", "__del__", "__init_subclass__", "__set_name__", "__class_getitem__", "__defaults__",
+    "__kwdefaults__", "__annotations__", "__module__", "__file__", "__path__", "__objclass__", "__weakref__",
+}
 FRAME_ATTRS = {"tb_frame", "tb_next", "f_back", "f_locals", "f_globals", "f_builtins", "f_code", "gi_frame",
                "cr_frame", "ag_frame", "co_code", "f_trace"}
 TORCH_HOOKS = {"overrides", "library", "TorchFunctionMode", "TorchDispatchMode", "_python_dispatch",
@@ -126,7 +133,7 @@ def scan_source(source: str, cell: str, rules: dict | None = None) -> list[Findi
                 full = f"{base}.{alias.name}" if base else alias.name
                 top = (base or alias.name).split(".")[0]
                 imported.add((alias.asname or alias.name).split(".")[0])
-                if top in TAMPER_MODULES or (node.level or 0) > 0:
+                if top in TAMPER_MODULES or (getattr(node, "level", 0) or 0) > 0:
                     add(node, "tamper", f"imports {full} (interpreter or grading internals)")
                 elif full.startswith("torch._") or "._" in full or any(h in full.split(".") for h in TORCH_HOOKS):
                     add(node, "tamper", f"imports {full} (torch internals or hooks)")
@@ -135,8 +142,7 @@ def scan_source(source: str, cell: str, rules: dict | None = None) -> list[Findi
         elif isinstance(node, ast.Name):
             if node.id in TAMPER_CALLS:
                 add(node, "tamper", f"uses {TAMPER_CALLS[node.id]}")
-            elif node.id == "__builtins__" or (node.id.startswith("__") and node.id.endswith("__")
-                                               and node.id not in ALLOWED_DUNDERS | {"__name__"}):
+            elif node.id in DANGEROUS_DUNDERS:
                 add(node, "tamper", f"uses {node.id}")
             elif node.id == "open":
                 add(node, "review", "opens files")
@@ -144,7 +150,7 @@ def scan_source(source: str, cell: str, rules: dict | None = None) -> list[Findi
                 add(node, "review", f"uses {node.id}, which this answer must not use")
         elif isinstance(node, ast.Attribute):
             name = _dotted(node)
-            if node.attr.startswith("__") and node.attr.endswith("__") and node.attr not in ALLOWED_DUNDERS:
+            if node.attr in DANGEROUS_DUNDERS:
                 add(node, "tamper", f"uses the attribute {node.attr}")
             elif node.attr in FRAME_ATTRS:
                 add(node, "tamper", f"uses frames or tracebacks ({node.attr})")
@@ -182,6 +188,15 @@ def scan_source(source: str, cell: str, rules: dict | None = None) -> list[Findi
     return sorted(set(found), key=lambda f: (f.line, f.level, f.message))
 
 
+STUB = "raise NotImplementedError()"
+
+
+def unanswered(source: str) -> bool:
+    """Still nbgrader's stub: nothing to scan."""
+    lines = [line.strip() for line in source.splitlines() if line.strip() and not line.strip().startswith("#")]
+    return lines == [STUB]
+
+
 def student_cells(nb) -> list[tuple[str, str, str | None]]:
     """(label, source, grade_id) of every code cell the student wrote: answer cells and added cells."""
     out = []
@@ -214,5 +229,6 @@ def scan_notebook(nb, rules: dict[str, dict] | None = None) -> list[Finding]:
     rules = rules or {}
     found = []
     for label, source, gid in student_cells(nb):
-        found += scan_source(source, label, rules.get(gid) if gid else None)
+        if not unanswered(source):
+            found += scan_source(source, label, rules.get(gid) if gid else None)
     return found

@@ -32,6 +32,12 @@ from grading_preprocessors import (  # noqa: E402
 
 _course_root = pathlib.Path(os.environ.get("AUTOGRAD_COURSE_GRADING_ROOT") or _repo / "grading").expanduser()
 _course_root = _course_root.resolve()
+for _generated in (_repo / "build", _repo / "release"):
+    if _course_root == _generated or _generated in _course_root.parents:
+        raise ValueError(
+            f"the nbgrader course root {_course_root} is inside {_generated.name}/, which `make clean` deletes: "
+            "set AUTOGRAD_COURSE_GRADING_ROOT to a folder outside build/ and release/ (the default is grading/)"
+        )
 _course_root.mkdir(parents=True, exist_ok=True)  # nbgrader refuses to start without its root
 _exchange = os.environ.get("AUTOGRAD_COURSE_EXCHANGE") or "/srv/nbgrader/exchange"
 
@@ -64,9 +70,9 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
-c.Execute.timeout = 120  # seconds per cell (students' `nbgrader validate` reads this too)
+c.Execute.timeout = int(os.environ.get("AUTOGRAD_COURSE_CELL_TIMEOUT", 120))  # seconds per cell
 c.Execute.interrupt_on_timeout = True
-c.SandboxedExecute.wall_time = 900  # seconds per notebook
+c.SandboxedExecute.wall_time = int(os.environ.get("AUTOGRAD_COURSE_WALL_TIME", 900))  # seconds per notebook
 c.SandboxedExecute.memory_mb = 3072  # RLIMIT_DATA of the kernel
 c.SandboxedExecute.containment = os.environ.get("AUTOGRAD_COURSE_CONTAINMENT", "auto")
 # The kernel must not read the sources (solutions, hidden tests, cheat corpus), the gradebook and
