@@ -452,3 +452,32 @@ def test_jupyterhub_setup_loads_and_builds_like_make():
     makefile = (ROOT / "Makefile").read_text()
     for step in ('pip install --quiet -c constraints.txt -e ".[course,dev]"', "-m autograd_course backbone"):
         assert step in makefile and step in dockerfile, step
+
+
+# ---- the student pack ---------------------------------------------------------------------------
+def test_student_pack_holds_no_solution_and_its_leak_check_catches_them(tmp_path):
+    import shutil
+
+    import student_pack
+
+    pack = student_pack.build(tmp_path / "out")
+    assert student_pack.leak_check(pack) == []
+    assert (tmp_path / "out" / "autograd-course.zip").is_file()
+    released = sorted(p.parent.name for p in (pack / "notebooks" / "assignments").glob("*/*.ipynb"))
+    assert released == NAMES
+    assert not list(pack.rglob("cheats")) and not list(pack.rglob("grading_*.py"))
+    disabled = json.loads((pack / "jupyter-config" / "labconfig" / "page_config.json").read_text())
+    assert set(disabled["disabledExtensions"]) == set(student_pack.INSTRUCTOR_PANELS)
+    # plant leaks: a source notebook, the cheat corpus, a solution copied into a lesson
+    name = NAMES[0]
+    shutil.copy(HERE / name / f"{name}.ipynb", pack / "notebooks" / "assignments" / name / f"{name}.ipynb")
+    shutil.copytree(HERE / name / "cheats", pack / "cheats")
+    lesson = sorted((pack / "notebooks").glob("[0-9]*.ipynb"))[0]
+    nb = nbformat.read(lesson, as_version=4)
+    answer = next(c for c in source("tiny_autodiff").cells if c.metadata["nbgrader"].get("grade_id") == "engine")
+    nb.cells.append(nbformat.v4.new_code_cell("\n".join(
+        line for line in answer.source.split("\n") if "### " not in line)))
+    nbformat.write(nb, lesson)
+    problems = "\n".join(student_pack.leak_check(pack))
+    assert "marker" in problems and "instructor-only file" in problems
+    assert f"{lesson.relative_to(pack)}: copies" in problems

@@ -206,6 +206,8 @@ _getprofile, _setprofile = sys.getprofile, sys.setprofile
 LIBRARY_JACOBIANS = ("jacobian", "jacrev", "jacfwd", "hessian", "vmap", "vmap_impl")
 #: Every reverse-mode pass (backward, autograd.grad, torch.func.vjp/grad) goes through this.
 REVERSE_MODE = ("_engine_run_backward",)
+#: Forward mode: torch.func.jvp and torch.autograd.forward_ad's dual tensors.
+FORWARD_MODE = ("_jvp_with_argnums", "make_dual")
 
 
 def watched_call(fn, *args, names=(), packages=()):

@@ -391,11 +391,13 @@ def main(argv: list[str]) -> None:
     with open(args.tests, encoding="utf-8") as f:
         tests = frozenset(json.load(f)["tests"])
 
-    for name in (*PRELOAD, *filter(None, args.preload.split(","))):
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pass
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # deprecation notes of imports are not the submission's output
+        for name in (*PRELOAD, *filter(None, args.preload.split(","))):
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                pass
     import grading_checks
 
     grading_checks._GRADER_DIR = args.grader_dir  # noqa: SLF001

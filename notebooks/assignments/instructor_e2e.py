@@ -11,8 +11,9 @@ In a throwaway course root and exchange (never the instructor's own), as `make t
    date); carol hands in through the LMS, collected with `nbgrader zip_collect`; dave never submits;
 3. `nbgrader collect`, then `nbgrader autograde` (contained, guarded, scanned);
 4. what the Formgrader shows: mallory flagged for review, held at zero;
-5. `nbgrader generate_feedback` and `release_feedback`; every student fetches it; no feedback file holds a
-   line of hidden-test source or a hidden marker;
+5. `nbgrader generate_feedback`, then `release_feedback` to those who submitted through the exchange,
+   who fetch it (carol's HTML would go back through the LMS); no feedback file holds a line of
+   hidden-test source or a hidden marker;
 6. `nbgrader export`: the CSV has every student of the roster with the expected score (bob loses the late
    penalty, dave scores 0).
 
@@ -168,14 +169,19 @@ class Term:
         cfg = PyFileConfigLoader("nbgrader_config.py", path=str(HERE)).load_config()
         api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
         subs = {s["student"]: s for s in api.get_submissions(self.name)}
-        check(set(subs) == {s[0] for s in ROSTER}, f"the Formgrader should list every student: {sorted(subs)}")
+        check(set(subs) == {"alice", "bob", "carol", "mallory"}, f"the Formgrader lists submissions of {sorted(subs)}")
+        students = {s["id"] for s in api.get_students()}
+        check(students == {s[0] for s in ROSTER}, f"the Formgrader's students are the roster: {sorted(students)}")
         check(subs["mallory"]["needs_manual_grade"], "mallory's cheat must be flagged for manual review")
         check(not subs["alice"]["needs_manual_grade"], "alice's honest submission must not need a manual grade")
         return subs
 
     def feedback(self) -> list[pathlib.Path]:
         self.nbgrader("generate_feedback", self.name)
-        self.nbgrader("release_feedback", self.name)
+        # Through the exchange for who submitted through it; carol's HTML goes back through the LMS
+        # (nbgrader's release_feedback needs the exchange's submission secret, which zip_collect lacks).
+        for student in ("alice", "bob", "mallory"):
+            self.nbgrader("release_feedback", self.name, f"--student={student}")
         files = sorted((self.root / "feedback").rglob("*.html"))
         check({p.parts[-3] for p in files} == {"alice", "bob", "carol", "mallory"},
               f"feedback for the four who submitted, got {sorted({p.parts[-3] for p in files})}")
@@ -256,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nroster of {len(ROSTER)}; {len(files)} feedback files without hidden tests; grades.csv:")
     for student, *_ in ROSTER:
         r = rows[student]
-        flag = " (flagged for review)" if subs[student]["needs_manual_grade"] else ""
+        flag = " (flagged for review)" if subs.get(student, {}).get("needs_manual_grade") else ""
         print(f"  {student:8} score {float(r['score']):5.2f} / {points:g}  late penalty "
               f"{float(r['late_submission_penalty'] or 0):4.2f}{flag}")
     print(f"instructor end-to-end: OK in {time.monotonic() - start:.0f} s")

@@ -10,7 +10,7 @@ who install nbgrader to use its Validate button. It holds no source notebook, no
 grading machinery, no instructor script.
 
 The leak check then reads every file of the pack: no solution or hidden-test marker anywhere; every
-released notebook passes `assignments.find_leaks` against its source; no run of three or more
+released notebook passes `assignments.find_leaks` against its source; no run of four or more
 consecutive solution or hidden-test lines appears in any file (lessons included: a lesson must not
 carry an assignment's answer); no path of the instructor's side. Exit status 1 on any leak.
 """
@@ -39,7 +39,7 @@ INSTRUCTOR_ONLY = ("cheats", "assignments.py", "instructor_e2e.py", "student_pac
     p.name for p in HERE.glob("grading_*.py"))
 INSTRUCTOR_PANELS = ("nbgrader:formgrader", "nbgrader:create-assignment", "nbgrader:course-list")
 INSTRUCTOR_SERVER = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
-MIN_BLOCK = 3  # consecutive secret lines that count as a copied solution
+MIN_BLOCK = 4  # consecutive secret lines that count as a copied solution (3 catch the usual training step)
 
 README = """# Autograd, by hand and by picture: student pack
 
