@@ -24,8 +24,10 @@ sys.dont_write_bytecode = True  # no __pycache__ in the nbgrader source folder
 import grading_cheats  # noqa: E402
 import grading_checks  # noqa: E402
 import grading_guard  # noqa: E402
+import grading_preprocessors  # noqa: E402
 import grading_sandbox  # noqa: E402
 import grading_scan  # noqa: E402
+import student_pack  # noqa: E402
 
 sys.dont_write_bytecode = False
 NAMES = sorted(p.parent.name for p in HERE.glob("*/*.ipynb") if p.stem == p.parent.name)
@@ -301,10 +303,9 @@ def _grade_cell(outputs, source="assert True", points=2):
 
 
 def test_test_outputs_are_normalized():
-    from grading_preprocessors import NormalizeTestOutputs
     from nbgrader.utils import determine_grade
 
-    pre = NormalizeTestOutputs()
+    pre = grading_preprocessors.NormalizeTestOutputs()
     warned = _grade_cell([{"output_type": "stream", "name": "stderr", "text": "UserWarning: soon deprecated"}])
     assert determine_grade(warned) == (0, 2)
     pre.preprocess_cell(warned, {}, 0)
@@ -322,22 +323,18 @@ def test_test_outputs_are_normalized():
 
 
 def test_feedback_hides_hidden_tests():
-    from grading_preprocessors import HideHiddenTests
-
     secret = "assert f(123) == 15129  # the expected value"
     cell = _grade_cell(
         [{"output_type": "error", "ename": "AssertionError", "evalue": "hint", "traceback": ["line", secret]}],
         source=f"assert f(2) == 4\n### BEGIN HIDDEN TESTS\n{secret}\n### END HIDDEN TESTS",
     )
-    HideHiddenTests().preprocess_cell(cell, {}, 0)
+    grading_preprocessors.HideHiddenTests().preprocess_cell(cell, {}, 0)
     assert secret not in cell.source and "BEGIN HIDDEN" not in cell.source and "assert f(2) == 4" in cell.source
     assert cell.outputs[0].traceback == ["AssertionError: hint"]
 
 
 def test_late_penalty_per_started_day():
-    from grading_preprocessors import PercentPerDayLate
-
-    plugin = PercentPerDayLate()
+    plugin = grading_preprocessors.PercentPerDayLate()
     assert plugin.late_submission_penalty("s", 10.0, 0) is None
     assert plugin.late_submission_penalty("s", 10.0, 1) == 1.0
     assert plugin.late_submission_penalty("s", 10.0, 86401) == 2.0
@@ -353,8 +350,9 @@ def test_course_root_is_configurable_and_never_under_build(tmp_path):
     for inside in (ROOT / "build" / "nbgrader", ROOT / "release" / "x"):
         with pytest.raises(ValueError, match="make clean"):
             load_config(inside)
-    clean = subprocess.run(["make", "-n", "clean"], cwd=ROOT, capture_output=True, text=True).stdout
-    assert "rm -rf build release" in clean and "grading" not in clean
+    clean = subprocess.run(["make", "-s", "-n", "clean"], cwd=ROOT, capture_output=True, text=True).stdout
+    removed = [line for line in clean.splitlines() if line.startswith("rm ")]
+    assert removed == ["rm -rf build release .pytest_cache .ruff_cache"], clean
 
 
 def test_formgrader_finds_the_course_from_the_top_of_the_checkout(tmp_path):
@@ -372,6 +370,11 @@ def test_formgrader_finds_the_course_from_the_top_of_the_checkout(tmp_path):
     ext.coursedir = CourseDirectory(config=top)
     assert not ext.url_prefix.startswith(".."), "the Formgrader needs the course root inside JupyterLab's root"
     assert top.CourseDirectory.source_directory == str(HERE)
+    from nbgrader.apps import NbGraderAPI
+
+    top.Exchange.root = str(tmp_path)  # the hub's exchange does not exist here
+    api = NbGraderAPI(coursedir=CourseDirectory(config=top), config=top)
+    assert sorted(api.get_source_assignments()) == NAMES, "the Formgrader lists exactly the assignments"
     assert top.CourseDirectory.root == str(ROOT / "grading")
     assert [getattr(p, "__name__", p) for p in top.Autograde.autograde_preprocessors][0] == "SandboxedExecute"
 
@@ -391,21 +394,15 @@ def test_sandbox_plan_and_command(tmp_path):
 
 
 def _run_sandboxed(code: str, tmp_path, **config):
-    from grading_preprocessors import SandboxedExecute
-
     cfg = load_config(tmp_path / "root")
-    ep = SandboxedExecute(config=cfg, timeout=60, **config)
+    ep = grading_preprocessors.SandboxedExecute(config=cfg, timeout=60, **config)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in code.split("\n# --\n")])
     (tmp_path / "work").mkdir()
     nb, _ = ep.preprocess(nb, {"metadata": {"path": str(tmp_path / "work")}})
     return [[o.get("text", "") or f"{o.get('ename')}: {o.get('evalue')}" for o in c.outputs] for c in nb.cells]
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="namespaces need root; see the README for what is enforced without")
-def test_sandboxed_kernel_is_contained(tmp_path):
-    targets = [str(ROOT / "README.md"), str(ROOT / "build" / "x"), str(pathlib.Path(sys.prefix) / "x"),
-               str(HERE / "x"), str(tmp_path / "root" / "gradebook.db")]
-    code = f"""
+PROBE = """
 import os, socket
 result = {{}}
 for path in {targets!r}:
@@ -419,16 +416,42 @@ try:
     result["network"] = "OPEN"
 except OSError as err:
     result["network"] = "closed"
-result["sources"] = os.listdir({str(HERE)!r})
+result["sources"] = os.listdir({sources!r})
+result["home"] = os.listdir({home!r}) if os.path.isdir({home!r}) else []
 result["processes"] = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
 print(result)
 # --
 x = bytearray(8 * 1024**3)"""
-    outputs = _run_sandboxed(code, tmp_path)
+
+
+def _targets(tmp_path):
+    return [str(ROOT / "README.md"), str(ROOT / "build" / "x"), str(pathlib.Path(sys.prefix) / "x"), str(HERE / "x"),
+            str(tmp_path / "root" / "gradebook.db")]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="namespaces need root; see the README for what is enforced without")
+@pytest.mark.parametrize("level", ["namespaces", "bwrap"])
+def test_sandboxed_kernel_is_contained(tmp_path, level):
+    if level == "bwrap" and not grading_sandbox._have("bwrap"):
+        pytest.skip("bubblewrap is not installed")
+    targets = _targets(tmp_path)
+    home = os.path.expanduser("~")
+    outputs = _run_sandboxed(PROBE.format(targets=targets, sources=str(HERE), home=home), tmp_path, containment=level)
     result = eval(outputs[0][0])  # noqa: S307 - our own dict literal
     assert all(result[t] != "WROTE" for t in targets), result
-    assert result["network"] == "closed" and result["sources"] == [] and result["processes"] == [1]
+    assert result["network"] == "closed" and result["sources"] == [], result
+    kept = {pathlib.Path(p).relative_to(home).parts[0] for p in (sys.prefix, sys.base_prefix, str(ROOT))
+            if p.startswith(home.rstrip("/") + "/")}
+    assert set(result["home"]) <= kept, "the grader's home folder is hidden but for what the kernel needs"
+    assert max(result["processes"]) < 10, "a PID namespace of its own"
     assert outputs[1] == ["MemoryError: "]
+
+
+def test_sandboxed_kernel_with_limits_only(tmp_path):
+    """What a non-root grader without bubblewrap gets: the limits, and nothing else (the log says so)."""
+    outputs = _run_sandboxed("import os\nprint(os.getcwd())\n# --\nx = bytearray(8 * 1024**3)", tmp_path,
+                             containment="limits")
+    assert outputs[0][0].strip().endswith("/work") and outputs[1] == ["MemoryError: "]
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="namespaces need root")
@@ -457,8 +480,6 @@ def test_jupyterhub_setup_loads_and_builds_like_make():
 # ---- the student pack ---------------------------------------------------------------------------
 def test_student_pack_holds_no_solution_and_its_leak_check_catches_them(tmp_path):
     import shutil
-
-    import student_pack
 
     pack = student_pack.build(tmp_path / "out")
     assert student_pack.leak_check(pack) == []

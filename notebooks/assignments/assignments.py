@@ -38,6 +38,7 @@ import tempfile
 import time
 import warnings
 
+sys.dont_write_bytecode = True  # no __pycache__/ here: nbgrader takes every folder for an assignment
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 SOLUTION_STUDENT = "solution"

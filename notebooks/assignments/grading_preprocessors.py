@@ -169,9 +169,11 @@ class SandboxedExecute(Execute):
             "HOME": str(home), "TMPDIR": str(home), "IPYTHONDIR": str(home / ".ipython"),
             "MPLCONFIGDIR": str(home / ".matplotlib"), "XDG_CACHE_HOME": str(home / ".cache"),
             "JUPYTER_RUNTIME_DIR": str(home / ".runtime"), "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
-            "PYDEVD_DISABLE_FILE_VALIDATION": "1", "JPY_PARENT_PID": str(os.getpid()),
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
             **{k: os.environ[k] for k in PASS_ENV if k in os.environ},
         }
+        if plan.level != "bwrap":  # under bwrap the kernel's parent is bwrap's init, pid 1: ipykernel would quit
+            env["JPY_PARENT_PID"] = str(os.getpid())
         limits = grading_sandbox.Limits(memory_mb=self.memory_mb, cpu_seconds=self.cpu_seconds)
         info = resources.get("nbgrader", {})
         meta = source_notebook(self.config, info.get("assignment", ""), info.get("notebook", "")).metadata

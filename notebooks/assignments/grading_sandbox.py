@@ -207,8 +207,9 @@ def kernel_command(plan: Plan, kernel_cmd: list[str], *, cwd: str, env: dict[str
             for path in sorted({sys.prefix, sys.base_prefix, REPO}):
                 if path.startswith(home + os.sep):
                     args += ["--ro-bind", path, path]
+            args += ["--remount-ro", home]
         for path in plan.hidden:
-            args += ["--tmpfs", path]
+            args += ["--tmpfs", path, "--remount-ro", path]
         for path in readonly:
             args += ["--ro-bind", path, path]
         for path in writable:

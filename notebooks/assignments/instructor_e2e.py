@@ -36,6 +36,7 @@ import tempfile
 import time
 import zipfile
 
+sys.dont_write_bytecode = True  # no __pycache__/ here: nbgrader takes every folder for an assignment
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))

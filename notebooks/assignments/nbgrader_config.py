@@ -22,13 +22,16 @@ _here = pathlib.Path(__file__).resolve().parent
 _repo = _here.parents[1]
 if str(_here) not in sys.path:
     sys.path.insert(0, str(_here))  # the course's preprocessors (grading_preprocessors.py)
-
+# No __pycache__/ in this folder: nbgrader (and its Formgrader) take every folder here for an assignment.
+_write_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
 from grading_preprocessors import (  # noqa: E402
     HideHiddenTests,
     NormalizeTestOutputs,
     SandboxedExecute,
     ScanAnswers,
 )
+
+sys.dont_write_bytecode = _write_bytecode
 
 _course_root = pathlib.Path(os.environ.get("AUTOGRAD_COURSE_GRADING_ROOT") or _repo / "grading").expanduser()
 _course_root = _course_root.resolve()

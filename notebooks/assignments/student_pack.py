@@ -26,6 +26,7 @@ import sys
 import tempfile
 import zipfile
 
+sys.dont_write_bytecode = True  # no __pycache__/ here: nbgrader takes every folder for an assignment
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
