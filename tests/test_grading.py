@@ -502,3 +502,44 @@ def test_student_pack_holds_no_solution_and_its_leak_check_catches_them(tmp_path
     problems = "\n".join(student_pack.leak_check(pack))
     assert "marker" in problems and "instructor-only file" in problems
     assert f"{lesson.relative_to(pack)}: copies" in problems
+
+
+def test_formgrader_serves_the_course_from_make_lab(tmp_path):
+    """A real Jupyter server at the top of the checkout, as `make lab` starts it: the Formgrader's API
+    lists the assignments, and no stray gradebook appears at the top."""
+    import secrets
+    import shutil
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    course = ROOT / f".formgrader-test-{secrets.token_hex(4)}"  # inside the server's root, as grading/ is
+    token = secrets.token_hex(16)
+    env = {**os.environ, "AUTOGRAD_COURSE_GRADING_ROOT": str(course), "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "server", f"--port={port}", "--ip=127.0.0.1", "--no-browser", "--allow-root",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/formgrader/api/assignments",
+                                         headers={"Authorization": f"token {token}"})
+        deadline, answer = time.monotonic() + 120, None
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    answer = json.loads(response.read())
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.5)
+        assert answer is not None, server.stderr.read().decode()[-2000:] if server.poll() is not None else "no answer"
+        assert sorted(a["name"] for a in answer) == NAMES
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        shutil.rmtree(course, ignore_errors=True)
+    assert not (ROOT / "gradebook.db").exists(), "nbgrader left a gradebook at the top of the checkout"
