@@ -201,11 +201,11 @@ class CheckFailed(Exception):
 
 
 def load_config(root: pathlib.Path):
+    """nbgrader_config.py with the course root `root` (the config derives every path from it)."""
     from traitlets.config.loader import PyFileConfigLoader
 
-    cfg = PyFileConfigLoader("nbgrader_config.py", path=str(HERE)).load_config()
-    cfg.CourseDirectory.root = str(root)
-    return cfg
+    os.environ["AUTOGRAD_COURSE_GRADING_ROOT"] = str(root)
+    return PyFileConfigLoader("nbgrader_config.py", path=str(HERE)).load_config()
 
 
 def make_api(cfg):
@@ -311,7 +311,6 @@ def autograde_job(name: str, student: str, root: str) -> tuple[bool, str, float]
     """In a worker process: autograde one submission in its own course root (nbgrader's own API, so
     nbgrader is imported once per worker, not once per submission)."""
     start = time.monotonic()
-    os.environ["AUTOGRAD_COURSE_GRADING_ROOT"] = root  # nbgrader_config.py derives every path from it
     warnings.filterwarnings("ignore", message=r".*not in session.*")
     api = make_api(load_config(pathlib.Path(root)))
     result = api.autograde(name, student)
