@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -357,24 +358,25 @@ def test_course_root_is_configurable_and_never_under_build(tmp_path):
 
 def test_formgrader_finds_the_course_from_the_top_of_the_checkout(tmp_path):
     """`make lab` serves the checkout: nbgrader must read the same config there, course root inside."""
+    from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.server_extensions.formgrader.formgrader import FormgradeExtension
     from traitlets.config.loader import PyFileConfigLoader
 
     existed = (ROOT / "grading").exists()
-    top = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()  # what `make lab` reads
-    if not existed:
-        (ROOT / "grading").rmdir()  # the default course root, made by loading the config
-    ext = FormgradeExtension(config=top)
-    ext.root_dir = str(ROOT)  # JupyterLab's root: `make lab` runs it at the top of the checkout
-    ext.coursedir = CourseDirectory(config=top)
-    assert not ext.url_prefix.startswith(".."), "the Formgrader needs the course root inside JupyterLab's root"
-    assert top.CourseDirectory.source_directory == str(HERE)
-    from nbgrader.apps import NbGraderAPI
-
-    top.Exchange.root = str(tmp_path)  # the hub's exchange does not exist here
-    api = NbGraderAPI(coursedir=CourseDirectory(config=top), config=top)
-    assert sorted(api.get_source_assignments()) == NAMES, "the Formgrader lists exactly the assignments"
+    try:
+        top = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()  # what `make lab` reads
+        ext = FormgradeExtension(config=top)
+        ext.root_dir = str(ROOT)  # JupyterLab's root: `make lab` runs it at the top of the checkout
+        ext.coursedir = CourseDirectory(config=top)
+        assert not ext.url_prefix.startswith(".."), "the Formgrader needs the course root inside JupyterLab's root"
+        assert top.CourseDirectory.source_directory == str(HERE)
+        top.Exchange.root = str(tmp_path)  # the hub's exchange does not exist here
+        api = NbGraderAPI(coursedir=CourseDirectory(config=top), config=top)
+        assert sorted(api.get_source_assignments()) == NAMES, "the Formgrader lists exactly the assignments"
+    finally:
+        if not existed:  # the default course root, made by loading the config
+            shutil.rmtree(ROOT / "grading", ignore_errors=True)
     assert top.CourseDirectory.root == str(ROOT / "grading")
     assert [getattr(p, "__name__", p) for p in top.Autograde.autograde_preprocessors][0] == "SandboxedExecute"
 
@@ -479,8 +481,6 @@ def test_jupyterhub_setup_loads_and_builds_like_make():
 
 # ---- the student pack ---------------------------------------------------------------------------
 def test_student_pack_holds_no_solution_and_its_leak_check_catches_them(tmp_path):
-    import shutil
-
     pack = student_pack.build(tmp_path / "out")
     assert student_pack.leak_check(pack) == []
     assert (tmp_path / "out" / "autograd-course.zip").is_file()
@@ -508,7 +508,6 @@ def test_formgrader_serves_the_course_from_make_lab(tmp_path):
     """A real Jupyter server at the top of the checkout, as `make lab` starts it: the Formgrader's API
     lists the assignments, and no stray gradebook appears at the top."""
     import secrets
-    import shutil
     import socket
     import time
     import urllib.error
