@@ -20,7 +20,7 @@ LAB_ARGS ?=
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup lab test lint unit browser nbval nbval-other-seed notebooks assignments bench bench-explore backbone backbone-other-seed dot chromium python clean
+.PHONY: help setup lab test lint unit browser nbval nbval-other-seed notebooks assignments instructor-e2e student-pack bench bench-explore backbone backbone-other-seed dot chromium python clean
 .DEFAULT_GOAL := help
 
 help:
@@ -28,7 +28,9 @@ help:
 	@echo "make test         set up, then lint, unit tests, browser tests, every lesson under nbval, assignments"
 	@echo "make browser      only the browser tests: lessons and the explorer in JupyterLab + Chromium"
 	@echo "make notebooks    re-execute lessons in place so stored outputs match the code (NB=file for one)"
-	@echo "make assignments  build student versions into release/ and autograde every solution"
+	@echo "make assignments  student versions into release/; autograde solutions, blanks and the cheat corpus"
+	@echo "make instructor-e2e  a whole term with fake students: release, collect, autograde, feedback, export"
+	@echo "make student-pack build/student-pack/: lessons, released assignments, packages; leak-checked"
 	@echo "make nbval-other-seed  lesson 6 and the finetuning check against a backbone of another seed"
 	@echo "make bench        dagviz vs torchviz on torchvision's 80 classification models and synthetic graphs"
 	@echo "make bench-explore  explorer file sizes and time to open a group, in Chromium"
@@ -121,15 +123,27 @@ browser: setup chromium
 nbval: setup backbone
 	AUTOGRAD_COURSE_BACKBONE=course $(BIN)/python -m pytest -q --nbval --nbval-current-env $(NB) --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-# The lessons that use the backbone, and the finetuning self-check, against the other-seed backbone.
+# The lessons that use the backbone, and the finetuning self-check, against the other-seed backbone
+# (solution and blank only: what a cheat scores does not depend on the backbone's weights).
 nbval-other-seed: setup backbone-other-seed
 	AUTOGRAD_COURSE_BACKBONE=course AUTOGRAD_COURSE_BACKBONE_SEED=$(OTHER_SEED) $(BIN)/python -m pytest -q --nbval --nbval-current-env $(NB_BACKBONE) --nbval-sanitize-with tests/nbval_sanitize.cfg
-	AUTOGRAD_COURSE_BACKBONE=course AUTOGRAD_COURSE_BACKBONE_SEED=$(OTHER_SEED) $(BIN)/python notebooks/assignments/assignments.py finetuning
+	AUTOGRAD_COURSE_BACKBONE=course AUTOGRAD_COURSE_BACKBONE_SEED=$(OTHER_SEED) $(BIN)/python notebooks/assignments/assignments.py finetuning --no-cheats
 
+# Solutions full marks, blanks zero, every cheat of the corpus within its limit: one table.
+# JOBS submissions are autograded at a time.
+JOBS ?= 2
 assignments: setup backbone
-	$(BIN)/python notebooks/assignments/assignments.py
+	$(BIN)/python notebooks/assignments/assignments.py --jobs $(JOBS)
 
-test: setup lint unit browser nbval nbval-other-seed assignments
+# A term with fake students (one late, one cheating, one missing), in a throwaway course root.
+instructor-e2e: setup backbone
+	$(BIN)/python notebooks/assignments/instructor_e2e.py
+
+# What students get (no solutions, no hidden tests, no grading machinery), checked for leaks.
+student-pack: setup
+	$(BIN)/python notebooks/assignments/student_pack.py
+
+test: setup lint unit browser nbval nbval-other-seed assignments instructor-e2e student-pack
 	@echo "make test: all checks passed"
 
 # ---- authoring ----------------------------------------------------------------------------
@@ -145,5 +159,7 @@ bench: setup
 bench-explore: setup chromium
 	$(BIN)/python benchmarks/bench_explore.py
 
+# Generated things only. The instructor's course root (grading/, or $$AUTOGRAD_COURSE_GRADING_ROOT:
+# submissions, feedback, the gradebook) is never under build/ or release/, so clean never touches it.
 clean:
 	rm -rf build release .pytest_cache .ruff_cache

@@ -8,6 +8,7 @@ import copy
 import importlib.util
 import pathlib
 import sys
+import tempfile
 
 import pytest
 
@@ -31,13 +32,32 @@ A = _load_driver()
 NAMES = A.assignment_names()
 
 
+def load_config(root):
+    """The course's nbgrader config, with its course root in `root` (never the instructor's)."""
+    import os
+
+    from traitlets.config.loader import PyFileConfigLoader
+
+    old = os.environ.get("AUTOGRAD_COURSE_GRADING_ROOT")
+    os.environ["AUTOGRAD_COURSE_GRADING_ROOT"] = str(root)
+    try:
+        return PyFileConfigLoader("nbgrader_config.py", path=str(DRIVER.parent)).load_config()
+    finally:
+        if old is None:
+            os.environ.pop("AUTOGRAD_COURSE_GRADING_ROOT")
+        else:
+            os.environ["AUTOGRAD_COURSE_GRADING_ROOT"] = old
+
+
+_ROOT = tempfile.TemporaryDirectory(prefix="course-root-")  # a course root of the tests' own
+
+
 def _student_version(name):
     """The student version, made in memory with nbgrader's own preprocessors."""
     import nbformat
     from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions
-    from traitlets.config.loader import PyFileConfigLoader
 
-    cfg = PyFileConfigLoader("nbgrader_config.py", path=str(DRIVER.parent)).load_config()
+    cfg = load_config(_ROOT.name)
     nb = nbformat.read(A.source_path(name), as_version=4)
     resources = {}
     for pre in (ClearSolutions(config=cfg), ClearOutput(config=cfg), ClearHiddenTests(config=cfg)):
@@ -46,6 +66,7 @@ def _student_version(name):
 
 
 def test_at_least_four_assignments():
+    """The four of this course; more (custom_function, manual_backprop) may join as folders of their own."""
     assert len(NAMES) >= 4, NAMES
     for required in ("reading_the_dag", "tiny_autodiff", "jacobians", "finetuning"):
         assert required in NAMES

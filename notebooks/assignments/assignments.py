@@ -1,26 +1,28 @@
-"""Build and self-check the graded assignments with nbgrader.
+"""Build and self-check the graded assignments with nbgrader: solutions, blanks and the cheat corpus.
 
 Run from the repository root with the course's Python (this is what `make assignments` does):
 
-    python notebooks/assignments/assignments.py [NAME ...]
+    python notebooks/assignments/assignments.py [NAME ...] [--jobs N] [--no-cheats]
 
 For every assignment `notebooks/assignments/<name>/<name>.ipynb` (or only the NAMEs given):
 
-1. generate the student version with `nbgrader generate_assignment` into `release/<name>/<name>.ipynb`;
-2. check that the student version leaks no solution and no hidden test (markers, lines, outputs);
-3. execute the student version: it must run without error up to its first unanswered stub, and
-   that stub must raise NotImplementedError;
-4. submit the source notebook (the solutions) as a fake student, autograde it with nbgrader and
-   require full marks, with no error in any cell;
-5. submit the untouched student version as another fake student, autograde it and require 0 points,
-   so that no graded test passes vacuously.
+1. generate the student version with `nbgrader generate_assignment` into `release/<name>/<name>.ipynb`
+   and check that it leaks no solution and no hidden test (markers, lines, outputs);
+2. execute the student version as a student would: it must run without error up to its first
+   unanswered stub, and that stub must raise NotImplementedError;
+3. autograde, each in a course root of its own and through the course's whole grading pipeline
+   (`nbgrader_config.py`: sandbox, guard, scan), these submissions:
+   * the source notebook (the solutions): full marks, no error, nothing for the scan to flag;
+   * the untouched student version: 0 points;
+   * every cheat in `<name>/cheats/*.py` (see grading_cheats.py): at most 20% of the points, or the
+     points of the tests it honestly answers, on the autograder alone, before the scan's hold; and
+     flagged by the scan at least as its header says.
+4. print one table of all of them, with the time each took.
 
-Before `finetuning` it runs `python -m autograd_course backbone` (see PREPARE), so building the
-cached course backbone never counts against nbgrader's per-cell timeout.
-
-Configuration comes from `nbgrader_config.py` next to this file, except for the course root: the
-self-check works in `build/nbgrader-check/` (wiped at every run), so it never touches an
-instructor's real gradebook in `build/nbgrader/`. Exit status is non-zero when any check fails.
+Before `finetuning` it runs `python -m autograd_course backbone` (see PREPARE), so building the cached
+course backbone never counts against a submission's time. Autograde jobs run in parallel (`--jobs`,
+default 2). Every submission gets a course root of its own in a temporary folder (removed at the end
+unless a check fails or `--keep`), never an instructor's. Exit status is non-zero when any check fails.
 """
 
 from __future__ import annotations
@@ -32,15 +34,15 @@ import pathlib
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 
+sys.dont_write_bytecode = True  # no __pycache__/ here: nbgrader takes every folder for an assignment
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-CHECK_ROOT = REPO / "build" / "nbgrader-check"
 SOLUTION_STUDENT = "solution"
 BLANK_STUDENT = "blank"
-STUDENT_RUN_DIR = CHECK_ROOT / "student_run"
 
 # Python arguments run once (from the repository root) before an assignment's notebooks, outside
 # nbgrader's per-cell timeout: the course backbone takes about a minute to build the first time.
@@ -198,20 +200,19 @@ class CheckFailed(Exception):
     pass
 
 
-def load_config():
+def load_config(root: pathlib.Path):
+    """nbgrader_config.py with the course root `root` (the config derives every path from it)."""
     from traitlets.config.loader import PyFileConfigLoader
 
-    cfg = PyFileConfigLoader("nbgrader_config.py", path=str(HERE)).load_config()
-    cfg.CourseDirectory.root = str(CHECK_ROOT)
-    return cfg
+    os.environ["AUTOGRAD_COURSE_GRADING_ROOT"] = str(root)
+    return PyFileConfigLoader("nbgrader_config.py", path=str(HERE)).load_config()
 
 
 def make_api(cfg):
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    coursedir = CourseDirectory(config=cfg)
-    return NbGraderAPI(coursedir=coursedir, config=cfg, log_level="WARN")
+    return NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg, log_level="WARN")
 
 
 def _check_result(what: str, result: dict) -> None:
@@ -224,40 +225,12 @@ def release_path(api, name: str) -> pathlib.Path:
     return pathlib.Path(cd.format_path(cd.release_directory, ".", name)) / f"{name}.ipynb"
 
 
-def submit(api, name: str, student: str, notebook: pathlib.Path) -> None:
-    cd = api.coursedir
-    dest = pathlib.Path(cd.format_path(cd.submitted_directory, student, name))
-    shutil.rmtree(dest, ignore_errors=True)
-    dest.mkdir(parents=True)
-    shutil.copyfile(notebook, dest / f"{name}.ipynb")
-
-
-def autograde(api, name: str, student: str) -> tuple[float, float, list[str], dict]:
-    """Autograde one fake submission; (score, max score, failed grade cells, executed notebook)."""
-    from nbgrader.api import Gradebook
-
-    _check_result(f"nbgrader autograde {name} for {student!r}", api.autograde(name, student))
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
-        sub = gb.find_submission(name, student)
-        failed = [
-            f"{g.name} ({g.score:g}/{g.max_score:g})"
-            for nb in sub.notebooks
-            for g in nb.grades
-            if g.score < g.max_score
-        ]
-        score, max_score = sub.score, sub.max_score
-    cd = api.coursedir
-    graded = pathlib.Path(cd.format_path(cd.autograded_directory, student, name)) / f"{name}.ipynb"
-    return score, max_score, failed, read_notebook(graded)
-
-
-def run_student_version(name: str, notebook: pathlib.Path, timeout: int) -> None:
+def run_student_version(name: str, notebook: pathlib.Path, timeout: int, workdir: pathlib.Path) -> None:
     """Execute the student version until its first error, which must be a stub's NotImplementedError."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    workdir = STUDENT_RUN_DIR / name  # inside the checkout, so the setup cell finds the packages
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     nb = nbformat.read(notebook, as_version=4)
@@ -286,62 +259,161 @@ def run_student_version(name: str, notebook: pathlib.Path, timeout: int) -> None
     raise CheckFailed(f"{name}: the student version runs to the end without reaching an unanswered stub")
 
 
-def check_assignment(api, name: str, timeout: int) -> dict:
+class Job:
+    """One submission autograded by `nbgrader autograde` in a course root of its own."""
+
+    def __init__(self, name: str, student: str, notebook: dict, template: pathlib.Path, kind: str, cheat=None):
+        self.name, self.student, self.kind, self.cheat = name, student, kind, cheat
+        self.root = template.parent / "jobs" / student
+        shutil.rmtree(self.root, ignore_errors=True)
+        shutil.copytree(template, self.root)
+        folder = self.root / "submitted" / student / name
+        folder.mkdir(parents=True)
+        (folder / f"{name}.ipynb").write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+
+    def run(self, pool) -> None:
+        self.future = pool.submit(autograde_job, self.name, self.student, str(self.root))
+
+    def wait(self) -> None:
+        self.ok_run, self.log, self.seconds = self.future.result()
+
+    def collect(self) -> None:
+        """Scores from the job's gradebook: final, automatic (before the scan's hold), per cell; scan notes."""
+        from nbgrader.api import Gradebook
+
+        self.error = None if self.ok_run else self.log[-3000:]
+        self.scan = []
+        self.score = self.auto = self.max = 0.0
+        self.failed = []
+        if not self.ok_run:
+            return
+        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}", "autograd_course") as gb:
+            sub = gb.find_submission(self.name, self.student)
+            self.score, self.max = sub.score, sub.max_score
+            for nb in sub.notebooks:
+                for grade in nb.grades:
+                    self.auto += grade.auto_score or 0.0
+                    if (grade.auto_score or 0) < grade.max_score:
+                        self.failed.append(f"{grade.name} ({grade.auto_score or 0:g}/{grade.max_score:g})")
+                for comment in nb.comments:
+                    if (comment.manual_comment or "").startswith("[scan]"):
+                        self.scan.append(comment.manual_comment)
+        graded = self.root / "autograded" / self.student / self.name / f"{self.name}.ipynb"
+        self.errors = error_outputs(read_notebook(graded)) if graded.is_file() else []
+
+    @property
+    def flag(self) -> str:
+        text = " ".join(self.scan)
+        return "tamper" if "tamper:" in text else "review" if "review:" in text else "none"
+
+
+def autograde_job(name: str, student: str, root: str) -> tuple[bool, str, float]:
+    """In a worker process: autograde one submission in its own course root (nbgrader's own API, so
+    nbgrader is imported once per worker, not once per submission)."""
     start = time.monotonic()
-    src = source_path(name)
-    source_nb = read_notebook(src)
+    warnings.filterwarnings("ignore", message=r".*not in session.*")
+    api = make_api(load_config(pathlib.Path(root)))
+    result = api.autograde(name, student)
+    return bool(result.get("success")), f"{result.get('log', '')}\n{result.get('error', '')}", time.monotonic() - start
+
+
+def student_version_job(name: str, notebook: str, timeout: int, workdir: str) -> str | None:
+    """In a worker process: the student version must run up to its first stub."""
+    try:
+        run_student_version(name, pathlib.Path(notebook), timeout, pathlib.Path(workdir))
+    except CheckFailed as err:
+        return str(err)
+    return None
+
+
+def _points_by_cell(nb: dict) -> dict[str, float]:
+    graded = [nbgrader_meta(c) for c in nb["cells"] if nbgrader_meta(c).get("grade")]
+    return {meta["grade_id"]: meta["points"] for meta in graded}
+
+
+def prepare_assignment(name: str, check_root: pathlib.Path) -> dict:
+    """Student version, leak check, template course root; returns what the jobs need."""
+    source_nb = read_notebook(source_path(name))
     problems = structure_problems(source_nb)
     if problems:
         raise CheckFailed(f"{name}: source notebook problems:\n  " + "\n  ".join(problems))
-    points = max_points(source_nb)
-
-    # 1. student version
+    template = check_root / name / "template"
+    template.mkdir(parents=True)
+    api = make_api(load_config(template))
     _check_result(f"nbgrader generate_assignment {name}", api.generate_assignment(name, force=True, create=True))
     released = release_path(api, name)
     if not released.is_file():
-        raise CheckFailed(f"{name}: nbgrader did not write {released.relative_to(REPO)}")
-
-    # 2. no leaks
-    leaks = find_leaks(source_nb, read_notebook(released))
+        raise CheckFailed(f"{name}: nbgrader did not write {released}")
+    student_nb = read_notebook(released)
+    leaks = find_leaks(source_nb, student_nb)
     if leaks:
         raise CheckFailed(f"{name}: the student version leaks:\n  " + "\n  ".join(leaks))
-
-    # 3. the student version runs up to its first stub
     if name in PREPARE:
         done = subprocess.run([sys.executable, *PREPARE[name]], cwd=REPO, capture_output=True, text=True)
         if done.returncode != 0:
-            raise CheckFailed(
-                f"{name}: preparing with `python {' '.join(PREPARE[name])}` failed:\n{done.stdout}{done.stderr}"
-            )
-    run_student_version(name, released, timeout)
+            raise CheckFailed(f"{name}: `python {' '.join(PREPARE[name])}` failed:\n{done.stdout}{done.stderr}")
+    return dict(source=source_nb, student=student_nb, released=released, template=template)
 
-    # 4. the solutions score full marks
-    submit(api, name, SOLUTION_STUDENT, src)
-    sol_score, sol_max, failed, graded = autograde(api, name, SOLUTION_STUDENT)
-    if sol_max != points:
-        raise CheckFailed(f"{name}: the gradebook's max score {sol_max:g} differs from the notebook's {points:g}")
-    errors = error_outputs(graded)
-    if sol_score != sol_max or errors:
-        details = [f"failed: {f}" for f in failed] + [f"cell {i}: {e}: {v}" for i, e, v in errors]
-        raise CheckFailed(
-            f"{name}: the solutions score {sol_score:g}/{sol_max:g}, not full marks:\n  " + "\n  ".join(details)
-        )
 
-    # 5. the untouched student version scores nothing
-    submit(api, name, BLANK_STUDENT, released)
-    blank_score, _, _, _ = autograde(api, name, BLANK_STUDENT)
-    if blank_score != 0:
-        raise CheckFailed(
-            f"{name}: the unanswered student version scores {blank_score:g}/{points:g}: some graded test passes "
-            "without an answer"
-        )
-    return dict(name=name, points=points, solution=sol_score, blank=blank_score, seconds=time.monotonic() - start)
+def make_jobs(name: str, prep: dict, cheats: bool) -> list[Job]:
+    import grading_cheats
+
+    jobs = [Job(name, SOLUTION_STUDENT, prep["source"], prep["template"], "solution"),
+            Job(name, BLANK_STUDENT, prep["student"], prep["template"], "blank")]
+    if cheats:
+        for cheat in grading_cheats.load(HERE / name):
+            submission = grading_cheats.build(cheat, prep["student"])
+            jobs.append(Job(name, cheat.name, submission, prep["template"], "cheat", cheat))
+    return jobs
+
+
+def verdict(job: Job, points: dict[str, float]) -> str | None:
+    """None when the job scored as it must, else why not."""
+    total = sum(points.values())
+    if job.error:
+        return f"nbgrader autograde failed:\n{job.error}"
+    if job.max != total:
+        return f"the gradebook's max score {job.max:g} differs from the notebook's {total:g}"
+    if job.kind == "solution":
+        if job.score != total or job.errors or job.scan:
+            details = [f"failed: {f}" for f in job.failed] + [f"cell {i}: {e}: {v}" for i, e, v in job.errors]
+            return f"the solutions score {job.score:g}/{total:g}:\n  " + "\n  ".join(details + job.scan)
+    elif job.kind == "blank":
+        if job.score != 0 or job.auto != 0:
+            return f"the unanswered student version scores {job.auto:g}/{total:g}: a test passes without an answer"
+    else:
+        limit = job.cheat.limit(points)
+        if job.auto > limit + 1e-9:
+            return (f"cheat {job.cheat.name} ({job.cheat.cls}) scores {job.auto:g}/{total:g} on the autograder, "
+                    f"over its limit {limit:g}; passed: " +
+                    ", ".join(g for g in points if all(not f.startswith(g + " ") for f in job.failed)))
+        need = ("none", "review", "tamper").index(job.cheat.flag)
+        if ("none", "review", "tamper").index(job.flag) < need:
+            return f"cheat {job.cheat.name}: the scan should flag it ({job.cheat.flag}), it found {job.flag}"
+    return None
+
+
+def print_table(rows: list[tuple[Job, dict, str | None]]) -> None:
+    head = ("assignment", "submission", "class", "score", "autograder", "limit", "scan", "time", "")
+    lines = []
+    for job, points, problem in rows:
+        total = sum(points.values())
+        limit = f"<={job.cheat.limit(points):g}" if job.cheat else f"={total if job.kind == 'solution' else 0:g}"
+        lines.append((job.name, job.student, job.cheat.cls if job.cheat else "-", f"{job.score:g}/{total:g}",
+                      f"{job.auto:g} ({100 * job.auto / total:.0f}%)", limit, job.flag, f"{job.seconds:.0f}s",
+                      "ok" if problem is None else "FAIL"))
+    widths = [max(len(str(r[i])) for r in [head, *lines]) for i in range(len(head))]
+    for r in [head, *lines]:
+        print("  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", help="assignments to check (default: all)")
     parser.add_argument("--timeout", type=int, default=120, help="seconds per cell for the student-version run")
+    parser.add_argument("--jobs", type=int, default=2, help="autograde jobs run at the same time")
+    parser.add_argument("--no-cheats", action="store_true", help="only the solutions and blank versions")
+    parser.add_argument("--keep", action="store_true", help="keep the course roots (kept anyway when a check fails)")
     args = parser.parse_args(argv)
 
     names = assignment_names()
@@ -350,44 +422,73 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown assignment(s): {', '.join(unknown)}; known: {', '.join(names)}", file=sys.stderr)
         return 2
     names = args.names or names
-    if len(names) == 0:
+    if not names:
         print("no assignments found", file=sys.stderr)
+        return 2
+    if args.jobs < 1:
+        print("--jobs must be at least 1", file=sys.stderr)
         return 2
 
     # nbgrader runs the `alembic` command to set up its gradebook: make this interpreter's scripts
     # (the venv's bin/) findable even when the venv is not activated.
-    bindir = str(pathlib.Path(sys.executable).parent)
-    os.environ["PATH"] = os.pathsep.join([bindir, os.environ.get("PATH", "")])
+    os.environ["PATH"] = os.pathsep.join([str(pathlib.Path(sys.executable).parent), os.environ.get("PATH", "")])
+    warnings.filterwarnings("ignore", message=r".*not in session.*")  # nbgrader's gradebook, at every autograde
+    start = time.monotonic()
+    # Course roots of their own, outside the checkout: never an instructor's, never under build/.
+    check_root = pathlib.Path(tempfile.mkdtemp(prefix="autograd-course-check-"))
 
-    # nbgrader's gradebook code trips a harmless SQLAlchemy warning at every autograde
-    warnings.filterwarnings("ignore", message=r".*not in session.*")
-
-    shutil.rmtree(CHECK_ROOT, ignore_errors=True)
-    CHECK_ROOT.mkdir(parents=True)
-    api = make_api(load_config())
-
-    rows, failures = [], []
+    failures: list[str] = []
+    jobs: list[tuple[Job, dict]] = []
+    student_runs: list[tuple[str, pathlib.Path]] = []
     for name in names:
-        print(f"checking {name} ...", flush=True)
+        print(f"preparing {name} ...", flush=True)
         try:
-            rows.append(check_assignment(api, name, args.timeout))
+            prep = prepare_assignment(name, check_root)
         except CheckFailed as err:
             failures.append(str(err))
             print(f"FAIL {err}", file=sys.stderr, flush=True)
+            continue
+        points = _points_by_cell(prep["source"])
+        jobs += [(job, points) for job in make_jobs(name, prep, not args.no_cheats)]
+        student_runs.append((name, prep["released"]))
 
-    if rows:
-        width = max(len("assignment"), *(len(r["name"]) for r in rows))
-        print(f"\n{'assignment':<{width}}  {'max':>5}  {'solution':>8}  {'blank':>5}  {'time':>6}")
-        for r in rows:
-            print(
-                f"{r['name']:<{width}}  {r['points']:>5g}  {r['solution']:>8g}  {r['blank']:>5g}  {r['seconds']:>5.1f}s"
-            )
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    costly = sorted(jobs, key=lambda j: j[0].name not in PREPARE)  # the slow assignment first
+    print(f"autograding {len(jobs)} submissions, {args.jobs} at a time ...", flush=True)
+    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        runs = [pool.submit(student_version_job, name, str(nb), args.timeout, str(check_root / name / "student_run"))
+                for name, nb in student_runs]
+        for job, _ in costly:
+            job.run(pool)
+        for job, _ in costly:
+            job.wait()
+        failures += [r.result() for r in runs if r.result()]
+
+    rows = []
+    for job, points in jobs:
+        job.collect()
+        problem = verdict(job, points)
+        rows.append((job, points, problem))
+        if problem:
+            failures.append(f"{job.name} / {job.student}: {problem}")
+    print()
+    print_table(rows)
+    for job, _, _ in rows:
+        for note in job.scan if job.kind == "cheat" else []:
+            print(f"  scan, {job.name} / {job.student}: {note[:160]}")
+    print(f"\n{len(rows)} submissions in {time.monotonic() - start:.0f} s")
+    if failures or args.keep:
+        print(f"course roots kept in {check_root}")
+    else:
+        shutil.rmtree(check_root, ignore_errors=True)
     if failures:
-        print(f"\n{len(failures)} assignment(s) failed the self-check", file=sys.stderr)
+        print("\n" + "\n\n".join(f"FAIL {f}" for f in failures), file=sys.stderr)
+        print(f"\n{len(failures)} check(s) failed", file=sys.stderr)
         return 1
-    rel = pathlib.Path(api.coursedir.release_directory)
-    shown = rel.relative_to(REPO) if rel.is_relative_to(REPO) else rel
-    print(f"\nall {len(rows)} assignment(s) pass; student versions in {shown}/<name>/<name>.ipynb")
+    print("solutions: full marks; blank versions: zero; every cheat within its limit. "
+          "Student versions in release/<name>/<name>.ipynb")
     return 0
 
 
