@@ -1,28 +1,32 @@
 """The explorer's numbers: HTML file size, first picture, time to open a group, in real Chromium.
 
-    python benchmarks/bench_explore.py                  # resnet50, densenet121, vit_b_16 at depth 1-3
+    python benchmarks/bench_explore.py                  # resnet50, densenet121, vit_b_16, no depth and 1-3
     python benchmarks/bench_explore.py --models resnet50 --depths 1 --repeat 1
     python benchmarks/bench_explore.py --markdown benchmarks/results_explore.md
 
-For each model (random weights, never downloads) and depth, `dagviz.to_html` writes the page,
-Chromium opens it from file://, and every group of the first view is opened in turn (each
+For each model (random weights, never downloads) and depth, the page `dagviz.to_html` writes
+is opened by Chromium from file://, and every group of the first view is opened in turn (each
 time from the first view). "open" is the time from the click handler to the new picture in
-the page (view + DOT + Graphviz-in-WebAssembly layout + SVG into the DOM): the median and
-the slowest group, each the best of --repeat runs. "page ready" is from navigation to the
-first picture (parse the page, start Graphviz's WebAssembly, lay out). Side by side, the alternatives this
+the page (view + layout budget + DOT + Graphviz-in-WebAssembly layout + SVG into the DOM): the
+median and the slowest group, each the best of --repeat runs. "page ready" is from navigation
+to the first picture (parse the page, start Graphviz's WebAssembly, lay out). "budget rule" is
+the slowest time the browser's port of `dagviz.layout` (ranks, cost, cut, notes) took on one of
+those views (the first one included), beside Python's `layout.fit` on the same view. Side by side, the alternatives this
 design was chosen over:
 - "dot" is native Graphviz (`dot -Tsvg`) on the same DOT as the slowest opening: what a
   widget laying out in Python would pay before the kernel round trip;
-- `--no-stubs` times the same openings with every long arrow laid out in full, as they would
-  be without the explorer's layout budget (dense skips, DenseNet);
+- `--no-budget` times the same openings with every long arrow laid out in full, as they would
+  be without the layout budget (dense skips, DenseNet);
 - "precomputed" is the size of the SVG pictures for the one-click views alone (the first
-  view with one group opened), which a file with precomputed layouts would have to embed
-  (and opening two groups, or a group inside a group, would already need more).
+  view with one group opened), which a file with precomputed layouts would have to embed,
+  and "views" how many different views the groups allow (every set of open groups that
+  draws differently): what precomputing every layout, or every budget verdict, would need.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import platform
 import re
 import statistics
@@ -34,7 +38,9 @@ from pathlib import Path
 
 import torch
 
-import dagviz
+from dagviz.explore import ExplorerData, explorer_data
+from dagviz.explore import page as explorer_page
+from dagviz.layout import fit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -49,7 +55,7 @@ OPEN = """async (gid) => {
   ex.setExpanded(new Set(gid ? [gid] : []), gid);
   await new Promise((r) => requestAnimationFrame(() => r()));
   return {ms: performance.now() - t, boxes: Number(el.dataset.boxes), svg: ex.svgBox.innerHTML.length,
-          dot: ex.lastDot, cut: (ex.lastDot.match(/"from_[^"]*" \\[/g) || []).length};
+          dot: ex.lastDot, cut: ex.lastFit.cut.size, notes: ex.lastFit.notes.length, rule: Number(el.dataset.ruleMs)};
 }"""
 
 
@@ -69,15 +75,44 @@ def native_dot(source: str, repeat: int) -> float:
     return best
 
 
-def measure(page, path: Path, repeat: int, stubs: bool) -> dict:
-    first = float("inf")
+def views(data: ExplorerData) -> int:
+    """How many different views the groups allow: a group is closed, or open with each of its
+    children in any of their states."""
+    children: dict[str | None, list[str]] = {}
+    for gid, g in data.groups.items():
+        children.setdefault(g.parent, []).append(gid)
+
+    def count(gid: str) -> int:
+        return 1 + math.prod(count(c) for c in children.get(gid, []))
+
+    return math.prod(count(g) for g in children.get(None, []))
+
+
+def big(n: int) -> str:
+    return f"{n:,}" if n < 10**6 else f"10^{math.log10(n):.0f}"
+
+
+def python_fit(data: ExplorerData, opened: list[str], repeat: int) -> float:
+    """Seconds of `layout.fit` (Python) on the view with `opened` open: what the browser's port does."""
+    shown = data.shown(opened)
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fit(shown, data.budget, fold=False)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def measure(page, path: Path, repeat: int, budget: bool) -> dict:
+    first = first_rule = float("inf")
     for _ in range(repeat):  # from navigation to the first picture: parse, start WebAssembly, lay out
         t = time.perf_counter()
         page.goto(path.resolve().as_uri())
         page.wait_for_selector(READY, timeout=120_000)
         first = min(first, (time.perf_counter() - t) * 1000)
-    if not stubs:  # the alternative: always lay out every arrow in full
-        page.evaluate("document.querySelector('.dagviz-explorer').dagvizExplorer.g.data.layout_budget = null")
+        first_rule = min(first_rule, float(page.get_attribute(".dagviz-explorer", "data-rule-ms")))
+    if not budget:  # the alternative: always lay out every arrow in full
+        page.evaluate("document.querySelector('.dagviz-explorer').dagvizExplorer.g.data.layout.budget = null")
     groups = page.evaluate("[...document.querySelectorAll('.dv-svg g.node.group')].map(g => g.dataset.id)")
     runs = {gid: page.evaluate(OPEN, gid) for gid in groups}
     for _ in range(repeat - 1):
@@ -86,7 +121,9 @@ def measure(page, path: Path, repeat: int, stubs: bool) -> dict:
             if r["ms"] < runs[gid]["ms"]:
                 runs[gid] = r
     slowest = max(runs.values(), key=lambda r: r["ms"]) if runs else None
+    rule = max([("", {"rule": first_rule}), *runs.items()], key=lambda item: item[1]["rule"])
     return {
+        "rule": rule,
         "first": first,
         "groups": len(groups),
         "median": statistics.median(r["ms"] for r in runs.values()) if runs else None,
@@ -98,18 +135,19 @@ def measure(page, path: Path, repeat: int, stubs: bool) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", default=["resnet50", "densenet121", "vit_b_16"])
-    parser.add_argument("--depths", nargs="+", type=int, default=[1, 2, 3])
+    parser.add_argument("--depths", nargs="+", type=lambda v: None if v == "none" else int(v),
+                        default=[None, 1, 2, 3], help="module depths to collapse to; none: every node")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
-    parser.add_argument("--no-stubs", action="store_true", help="never draw long arrows as stubs (the alternative)")
+    parser.add_argument("--no-budget", action="store_true", help="lay out every arrow in full (the alternative)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     header = (
         "| model | depth | HTML file | page ready | groups | open: median | open: slowest (boxes) "
-        "| dot, same DOT | precomputed one-click views |"
+        "| budget rule: browser / Python | dot, same DOT | precomputed one-click views | views |"
     )
-    rows = [header, "|" + "---|" * 9]
+    rows = [header, "|" + "---|" * 11]
     print(header, flush=True)
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         browser = chromium.launch(pw)
@@ -117,18 +155,24 @@ def main() -> int:
         for name in args.models:
             roots, model = build(name)
             for depth in args.depths:
-                path = dagviz.to_html(roots, Path(tmp) / f"{name}_{depth}.html", params=model, depth=depth)
-                r = measure(page, path, args.repeat, not args.no_stubs)
+                data = explorer_data(roots, model, depth=depth)  # what dagviz.to_html writes
+                path = Path(tmp) / f"{name}_{depth}.html"
+                path.write_text(explorer_page(data), encoding="utf-8")
+                r = measure(page, path, args.repeat, not args.no_budget)
                 s = r["slowest"]
-                slow = f"{s['ms'] / 1000:.2f} s ({s['boxes']}{', stubs' if s['cut'] else ''})" if s else "n/a"
+                slow = f"{s['ms'] / 1000:.2f} s ({s['boxes']}{', notes' if s['cut'] else ''})" if s else "n/a"
                 med = f"{r['median'] / 1000:.2f} s" if r["median"] is not None else "n/a"
                 native = f"{native_dot(s['dot'], args.repeat):.2f} s" if s else "n/a"
+                gid, rr = r["rule"]
+                rule = f"{rr['rule']:.1f} / {python_fit(data, [gid] if gid else [], args.repeat) * 1000:.1f} ms"
                 row = (
-                    f"| {name} | {depth} | {path.stat().st_size / 1e6:.2f} MB | {r['first'] / 1000:.2f} s | "
-                    f"{r['groups']} | {med} | {slow} | {native} | {r['precomputed'] / 1e6:.1f} MB |"
+                    f"| {name} | {depth or '-'} | {path.stat().st_size / 1e6:.2f} MB | {r['first'] / 1000:.2f} s | "
+                    f"{r['groups']} | {med} | {slow} | {rule} | {native} | {r['precomputed'] / 1e6:.1f} MB | "
+                    f"{big(views(data))} |"
                 )
                 rows.append(row)
                 print(row, flush=True)
+                del data
             del roots, model
         browser.close()
     versions = (

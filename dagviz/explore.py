@@ -11,8 +11,12 @@ a file opened from disk works offline.
 
 A view is defined by the set of expanded groups. Each node of the full graph is shown as
 the outermost group around it that is still collapsed (or as itself), and edges follow
-`collapse.regroup`'s rule, so the first view is exactly what `draw` pictures and opening
-every group at depth k gives `collapse(graph, k + 1)`.
+`collapse.regroup`'s rule (`ExplorerData.shown`). Then the layout budget applies as in `draw`:
+`dagviz.layout`'s rule, ported to the browser, draws far inputs as "from #k" notes when a view
+costs too much (`ExplorerData.view`). Where `draw` would also have folded the first view
+(`layout.fold_for`: collapse by module, or fold repetition), those boxes are groups here. So
+the first view is exactly what `draw` pictures, and opening every group at depth k shows
+`collapse(graph, k + 1)`, laid out under the same budget.
 """
 
 from __future__ import annotations
@@ -28,23 +32,25 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch import nn
 
+from . import layout
 from .collapse import collapse, levels, regroup, summarize
-from .draw import MAX_NODES
+from .draw import MAX_NODES, module_types
 from .graph import Edge, Graph, Node
 from .inputs import Params, Roots
-from .render import STYLE, grad_str, shape_str, to_digraph
+from .layout import BUDGET, fit, fold_for
+from .render import REF_EDGE, STYLE, grad_str, shape_str, to_digraph
 from .render import _label as render_label  # the exact box text `draw` shows
 from .render import _style as render_style  # the legend style `draw` uses
 from .trace import trace
 
 ASSETS = Path(__file__).parent / "assets"
-FORMAT_VERSION = 1
-# Virtual nodes (edges spanning several ranks) a view may make Graphviz place before the
-# browser draws its longest edges as "from X" stubs: keeps every layout well under 1 s.
-LAYOUT_BUDGET = 1000
+FORMAT_VERSION = 2
 FOLD_CHUNK = 300  # boxes at most behind one click when a folded repetition opens
+# `render.to_digraph` wraps each caption note at CAPTION_WIDTH characters, a "from #k" note's
+# text at NOTE_WIDTH (textwrap.wrap); the browser wraps the same (the DOT test checks it).
+CAPTION_WIDTH = 100
+NOTE_WIDTH = 32
 
 # What each color means (the README's table and `render`'s docstring say the same).
 LEGEND: tuple[tuple[str, str], ...] = (
@@ -55,6 +61,7 @@ LEGEND: tuple[tuple[str, str], ...] = (
     ("saved", "saved tensor"),
     ("shared", "leaf drawn once per use"),
     ("group", "group: click to open"),
+    ("ref", "from #3-#9: inputs from the boxes\nmarked #3 to #9 (arrows left out)"),
 )
 # Arrows as `render.to_digraph` draws them, by edge kind.
 EDGE_STYLE: dict[str, dict[str, str]] = {
@@ -62,6 +69,7 @@ EDGE_STYLE: dict[str, dict[str, str]] = {
     "output": {"color": "darkolivegreen4"},
     "nograd": {"style": "dashed", "color": "grey50", "arrowhead": "none"},
     "saved": {"style": "dashed", "color": "orange", "arrowhead": "none"},
+    "ref": dict(REF_EDGE),
 }
 
 
@@ -136,7 +144,7 @@ class Group:
 
 @dataclass
 class ExplorerData:
-    """Everything the browser needs, as plain data; `view` computes what a set of open groups shows."""
+    """Everything the browser needs, as plain data; `view` computes what a set of open groups draws."""
 
     graph: Graph  # the full traced graph: what opening every group shows
     groups: dict[str, Group]  # in level order
@@ -144,6 +152,12 @@ class ExplorerData:
     show_grad: bool = False
     title: str | None = None
     max_view: int | None = MAX_NODES
+    budget: float | None = BUDGET  # layout cost units (`dagviz.layout`); None lays out every view as is
+    # When the layout budget folded the first view (`layout.fold_for`): the graph `draw` hands to
+    # `layout.fit` (before folding), the module types that name its boxes, and what the caption says.
+    unfolded: Graph | None = None
+    modules: Mapping[str, str] | None = None
+    fold_notes: tuple[str, ...] = ()
 
     def visible_groups(self, expanded: Iterable[str] = ()) -> set[str]:
         """Groups drawn as a box: collapsed, with every group around them open."""
@@ -167,14 +181,27 @@ class ExplorerData:
             rep[n.id] = next((g for g in self.chains.get(n.id, ()) if g in shown), n.id)
         return rep
 
-    def view(self, expanded: Iterable[str] = ()) -> Graph:
-        """The graph drawn when the groups in `expanded` are open (`()`: the first view)."""
+    def shown(self, expanded: Iterable[str] = ()) -> Graph:
+        """The boxes and edges shown when the groups in `expanded` are open, before the layout budget."""
         rep = self.representative(expanded)
         used = set(rep.values())
         order = [gid for gid in self.groups if gid in used]
         index = {gid: i for i, gid in enumerate(order)}
         member_of = {nid: index[r] for nid, r in rep.items() if r in index}
         return regroup(self.graph, member_of, [self.groups[gid].node for gid in order])
+
+    def view(self, expanded: Iterable[str] = ()) -> Graph:
+        """The graph drawn when the groups in `expanded` are open (`()`: the first view, `draw`'s graph).
+
+        `layout.fit` without folding: far inputs become "from #k" notes when the view is over budget.
+        The first view is `draw`'s own last step, `fit` of what it would fold. The browser computes
+        the same from `shown` and `fold_notes` (`assets/explorer.js`, checked by a browser test).
+        """
+        opened = set(expanded)
+        first = not any(self.groups[g].parent is None for g in opened if g in self.groups)  # no frame drawn
+        if first and self.unfolded is not None:
+            return fit(self.unfolded, self.budget, modules=self.modules)
+        return fit(self.shown(opened), self.budget, fold=False)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON the browser code reads (format described in `assets/explorer.js`)."""
@@ -192,7 +219,7 @@ class ExplorerData:
             info["memory"] = memory(by_id[m] for m in g.members).as_dict()
             groups.append({"id": gid, "level": g.level, "parent": g.parent, **_drawn(g.node, self.show_grad),
                            "info": info})
-        base = to_digraph(Graph([], [], []), show_grad=self.show_grad, title=self.title)  # render's defaults
+        base = to_digraph(Graph([], [], []), show_grad=self.show_grad)  # render's defaults (the browser adds a caption)
         graph_attr = {k: v for k, v in base.graph_attr.items() if k != "size"}  # the browser zooms instead
         return {
             "format": FORMAT_VERSION,
@@ -205,27 +232,28 @@ class ExplorerData:
             "node_attr": dict(base.node_attr),
             "edge_attr": dict(base.edge_attr),
             "edge_style": EDGE_STYLE,
-            "shared": _shared_rule(),
+            "layout": self.layout_rule(),
             "legend": [{"kind": k, "text": t, "style": STYLE[k]} for k, t in LEGEND],
             "max_view": self.max_view,
-            "layout_budget": LAYOUT_BUDGET,
             "total": memory(self.graph.nodes).as_dict(),
+        }
+
+    def layout_rule(self) -> dict[str, Any]:
+        """`dagviz.layout`'s numbers and words, and the styles `render` draws its notes with."""
+        return {
+            **layout.rule(),
+            "budget": self.budget,  # this explorer's budget (None: never simplify)
+            "first_notes": list(self.fold_notes),  # what folding the first view did
+            "caption_width": CAPTION_WIDTH,
+            "note_width": NOTE_WIDTH,
+            "note_style": STYLE["ref"],
+            "shared_leaf_style": STYLE["shared"],
+            "shared_nograd_style": STYLE["nograd"],
         }
 
 
 def _drawn(n: Node, show_grad: bool) -> dict[str, Any]:
     return {"label": render_label(n, show_grad), "style": dict(render_style(n))}
-
-
-def _shared_rule() -> dict[str, Any]:
-    from . import layout
-
-    return {
-        "uses": layout.SHARED_LEAF_USES,
-        "min_nodes": layout.SHARED_LEAF_MIN_NODES,
-        "leaf_style": STYLE["shared"],
-        "nograd_style": STYLE["nograd"],
-    }
 
 
 def _info(n: Node) -> dict[str, Any]:
@@ -287,6 +315,31 @@ def _module_levels(
     return out
 
 
+def _module_groups(
+    full: Graph, depth: int, modules: Mapping[str, str] | None
+) -> tuple[Graph, dict[str, Group], dict[str, list[str]]]:
+    """The first view collapsed to `depth`, and a level of groups per module depth from there down."""
+    groups: dict[str, Group] = {}
+    chains: dict[str, list[str]] = {n.id: [] for n in full.nodes}
+    first_view = full
+    kinds = {n.id: n.kind for n in full.nodes}
+    previous: dict[str, str] = {}
+    for level, (g, member) in enumerate(_module_levels(full, depth, modules)):
+        if level == 0:
+            first_view = g
+        for n in g.nodes:
+            if n.kind != "group":
+                continue
+            ops = [m for m in n.attrs["members"] if m in previous]
+            parent = previous[ops[0]] if ops else None
+            groups[n.id] = Group(n, level, parent, list(n.attrs["members"]))
+        for nid, gid in member.items():
+            chains[nid].append(gid)
+        # a group's parent is the group one level up around its ops (see `collapse`)
+        previous = {m: gid for m, gid in member.items() if kinds[m] == "op"}
+    return first_view, groups, chains
+
+
 def explorer_data(
     roots: Roots,
     params: Params = None,
@@ -295,82 +348,98 @@ def explorer_data(
     depth: int | None = None,
     *,
     max_nodes: int | None = MAX_NODES,
+    budget: float | None = BUDGET,
     title: str | None = None,
 ) -> ExplorerData:
-    """Walk once and prepare what `explore` and `to_html` show (the arguments mean what they do for `draw`)."""
+    """Walk once and prepare what `explore` and `to_html` show (the arguments mean what they do for `draw`).
+
+    The first view goes through `draw.prepare`'s steps (collapse to `depth`, `summarize` beyond
+    `max_nodes`, then the layout budget's folding), and every box a step adds is a group here.
+    """
     traced = trace(roots, params, saved=True, grads=True)  # saved bytes and .grad feed the details panel
     full = traced if show_saved else _drop_saved_nodes(traced)
     del traced
+    modules = module_types(params)
     groups: dict[str, Group] = {}
     chains: dict[str, list[str]] = {n.id: [] for n in full.nodes}
     first_view = full
     if depth is not None:
-        modules = None
-        if isinstance(params, nn.Module):
-            modules = {name: type(m).__name__ for name, m in params.named_modules()}
-        kinds = {n.id: n.kind for n in full.nodes}
-        previous: dict[str, str] = {}
-        for level, (g, member) in enumerate(_module_levels(full, depth, modules)):
-            if level == 0:
-                first_view = g
-            for n in g.nodes:
-                if n.kind != "group":
-                    continue
-                ops = [m for m in n.attrs["members"] if m in previous]
-                parent = previous[ops[0]] if ops else None
-                groups[n.id] = Group(n, level, parent, list(n.attrs["members"]))
-            for nid, gid in member.items():
-                chains[nid].append(gid)
-            # a group's parent is the group one level up around its ops (see `collapse`)
-            previous = {m: gid for m, gid in member.items() if kinds[m] == "op"}
-    if max_nodes is not None and len(first_view.nodes) > max_nodes:
-        _add_folds(full, first_view, max_nodes, groups, chains)
-    return ExplorerData(full, groups, {k: tuple(v) for k, v in chains.items() if v}, show_grad, title, max_nodes)
+        first_view, groups, chains = _module_groups(full, depth, modules)
+    fold = max_nodes is not None  # as in `draw.prepare`: max_nodes=None keeps every box
+    if fold and len(first_view.nodes) > max_nodes:
+        small = summarize(first_view, max_nodes)
+        _add_layer(first_view, small, groups, chains)
+        first_view = small
+    unfolded = None
+    notes: tuple[str, ...] = ()
+    folded = fold_for(first_view, budget, modules) if fold else None
+    if folded is not None:
+        small, note = folded
+        unfolded, notes = first_view, (note,)
+        deepest = max((len(n.module.split(".")) for n in small.nodes if n.kind == "group" and n.module), default=0)
+        if first_view is full and deepest:  # collapsed by module: the same groups, and deeper ones to open
+            first_view, groups, chains = _module_groups(full, deepest, modules)
+        else:
+            _add_layer(first_view, small, groups, chains)
+    return ExplorerData(
+        full, groups, {k: tuple(v) for k, v in chains.items() if v}, show_grad, title, max_nodes, budget,
+        unfolded, modules, notes,
+    )
 
 
-def _add_folds(
-    full: Graph, first_view: Graph, max_nodes: int, groups: dict[str, Group], chains: dict[str, list[str]]
-) -> None:
-    """Fold repetition as `draw` does; the fold is a group above everything, and opens into
-    chunks of consecutive steps (each a group too), so no click draws thousands of boxes."""
-    folded_view = summarize(first_view, max_nodes)
-    after = {n.id for n in folded_view.nodes}
+def _add_layer(first_view: Graph, small: Graph, groups: dict[str, Group], chains: dict[str, list[str]]) -> None:
+    """Boxes that `small` (the first view folded by `summarize` or `layout.fold_for`) adds become
+    groups above everything; a folded repetition opens into chunks of consecutive steps (each a
+    group too), so no click draws thousands of boxes."""
     before = {n.id for n in first_view.nodes}
-    folds = [n for n in folded_view.nodes if n.id not in before]
-    hidden = [n.id for n in first_view.nodes if n.id not in after]
-    if not folds:
+    after = {n.id for n in small.nodes}
+    new = [n for n in small.nodes if n.id not in before]
+    if not new:
         return
+    hidden = [n.id for n in first_view.nodes if n.id not in after]
+    owner = {m: n.id for n in new for m in n.attrs.get("members", ()) if m in before}
     # `summarize` may fold twice (repetition, then what is still too big), and the second box
-    # usually swallows the first. Whatever is hidden goes into the last box; an earlier box
-    # left on screen (members unknown from here) is shown opened, i.e. as its members.
-    fold = folds[-1]
+    # may swallow the first, listing it (not its members) among its own: those go to the second.
+    swallower = next((n.id for n in new if any(m not in before for m in n.attrs.get("members", ()))), new[-1].id)
+    for elem in hidden:
+        owner.setdefault(elem, swallower)
     inner_of: dict[str, list[str]] = {}  # element of the first view -> its full-graph nodes
     for nid, gids in chains.items():
-        first = gids[0] if gids and groups[gids[0]].level == 0 else nid
-        inner_of.setdefault(first, []).append(nid)
-    chunks = _chunks(first_view, hidden, fold.attrs.get("period"), fold.attrs.get("folded_steps"))
-    chunk_groups: list[Group] = []
-    if len(chunks) > 1:
-        for i, (name, elems) in enumerate(chunks):
-            inside = sorted((m for e in elems for m in inner_of.get(e, [])), key=_walk_order)
-            node = Node(f"{fold.id}_{i}", "group", name, attrs={"count": len(inside)})
-            chunk_groups.append(Group(node, 1, fold.id, inside))
-    outer: dict[str, list[str]] = {}  # element -> the groups to put around it
-    for gi, (_, elems) in enumerate(chunks):
-        for e in elems:
-            outer[e] = [fold.id] + ([chunk_groups[gi].id] if chunk_groups else [])
+        top = next((g for g in gids if groups[g].parent is None), nid)
+        inner_of.setdefault(top, []).append(nid)
+    outer: dict[str, list[str]] = {}  # element -> the new groups to put around it
+    added: dict[str, Group] = {}
+    for n in new:
+        elems = [e for e in hidden if owner[e] == n.id]
+        members = sorted((m for e in elems for m in inner_of.get(e, [])), key=_walk_order)
+        added[n.id] = Group(n, 0, None, members)
+        chunks = [("", elems)]  # a module, or a small fold: opens in one step
+        if "total_nodes" in n.attrs and elems:
+            chunks = _chunks(first_view, elems, n.attrs.get("period"), n.attrs.get("folded_steps"))
+            chunks = chunks if len(chunks) > 1 else [("", elems)]
+        for i, (name, part) in enumerate(chunks):
+            wrap = [n.id]
+            if name:
+                inside = sorted((m for e in part for m in inner_of.get(e, [])), key=_walk_order)
+                chunk = Node(f"{n.id}_{i}", "group", name, attrs={"count": len(inside)})
+                added[chunk.id] = Group(chunk, 1, n.id, inside)
+                wrap.append(chunk.id)
+            for e in part:
+                outer[e] = wrap
     for elem in hidden:
         for nid in inner_of.get(elem, []):
             chains[nid][:0] = outer[elem]
         if elem in groups:
             groups[elem].parent = outer[elem][-1]
-    shift = 2 if chunk_groups else 1
-    for g in groups.values():
-        g.level += shift
-    members = sorted((m for e in hidden for m in inner_of.get(e, [])), key=_walk_order)
-    ordered = {fold.id: Group(fold, 0, None, members), **{c.id: c for c in chunk_groups}, **groups}
+    everything = {**added, **groups}
+    for g in everything.values():
+        g.level = 0
+        p = g.parent
+        while p is not None:
+            g.level += 1
+            p = everything[p].parent
     groups.clear()
-    groups.update(ordered)
+    groups.update(sorted(everything.items(), key=lambda item: item[1].level))  # stable: level order
 
 
 def _chunks(
@@ -464,17 +533,19 @@ def to_html(
     depth: int | None = None,
     *,
     max_nodes: int | None = MAX_NODES,
+    budget: float | None = BUDGET,
     title: str | None = None,
 ) -> Path:
     """Write the explorer as one self-contained HTML file (works offline, from file://) and return its path.
 
     Same arguments as `draw`; groups (modules below `depth`, folded repetition) open with a
-    click in the file itself: Graphviz runs in the page as WebAssembly, no Python needed.
+    click in the file itself: Graphviz runs in the page as WebAssembly, no Python needed, and
+    every view keeps to the layout `budget` as `draw` does ("from #k" notes, said in the caption).
     """
     out = Path(path)
     if out.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"dagviz.to_html writes an HTML page: give a path ending in .html, got {str(path)!r}.")
-    data = explorer_data(roots, params, show_saved, show_grad, depth, max_nodes=max_nodes, title=title)
+    data = explorer_data(roots, params, show_saved, show_grad, depth, max_nodes=max_nodes, budget=budget, title=title)
     text = page(data)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
@@ -489,6 +560,7 @@ def explore(
     depth: int | None = None,
     *,
     max_nodes: int | None = MAX_NODES,
+    budget: float | None = BUDGET,
     title: str | None = None,
     height: int = 560,
 ) -> Any:
@@ -496,7 +568,7 @@ def explore(
     (click its frame to close it), click or hover a box for details and saved bytes, search,
     color by saved bytes. Same arguments as `draw`; needs `anywidget` (in the course extras).
     """
-    data = explorer_data(roots, params, show_saved, show_grad, depth, max_nodes=max_nodes, title=title)
+    data = explorer_data(roots, params, show_saved, show_grad, depth, max_nodes=max_nodes, budget=budget, title=title)
     from .widget import Explorer
 
     return Explorer(data, height=height)

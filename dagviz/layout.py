@@ -16,6 +16,10 @@ would, count what dot will have to place, and over budget:
 Every traced node stays drawn or counted in a labelled group, every traced edge stays drawn or
 listed in a note, and `Graph.notes` says what was done (`render` prints it in the caption).
 benchmarks/layout_strategies.md has the measurements behind the choice and the constants.
+
+The explorer (`dagviz.explore`) lays out views in the browser with a port of the shortening step
+(`assets/explorer.js`); `rule` hands it this module's numbers and words, and `fold_for` is the
+folding step alone, which it applies to the first view in Python.
 """
 
 from __future__ import annotations
@@ -38,6 +42,12 @@ HIDDEN_WEIGHT = 1.5  # units per hidden node (a box is 1)
 UNITS_PER_SECOND = 1600.0  # units dot lays out in about one second of CPU
 BUDGET = 1600.0  # units: about a second of dot, so build + layout stay under 2 s
 SPANS = (8, 3, 1)  # shorten edges longer than this many ranks: the first that fits the budget
+CUT_ROUNDS = 4  # rank again and cut again at most this many times (see `_cut`)
+
+# What the caption says (`fit`; the explorer writes the same words for the views it lays out).
+CAPTION = "layout budget: {}. budget=None draws everything as is."  # {}: the notes, joined by "; "
+CUT_NOTE = "{} long edges drawn as 'from #k' notes (#k marks the box they come from)"
+OVER_NOTE = "still over budget with every box kept, so Graphviz may take a while"
 
 
 def shared_leaves(graph: Graph) -> set[str]:
@@ -162,7 +172,7 @@ def _view(graph: Graph, cut: set[int]) -> Graph:
 
 
 def _cut(
-    graph: Graph, shared: set[str], max_span: int, rank: dict[str, int] | None = None, rounds: int = 4
+    graph: Graph, shared: set[str], max_span: int, rank: dict[str, int] | None = None, rounds: int = CUT_ROUNDS
 ) -> tuple[set[int], dict[str, int]]:
     """The edges to draw as notes so that no edge spans more than `max_span` ranks, and the ranks
     of the picture once they are notes.
@@ -310,11 +320,49 @@ def fit(
             break
     if cut:
         graph = _shortened(graph, cut_rank, cut)
-        notes.append(f"{len(cut)} long edges drawn as 'from #k' notes (#k marks the box they come from)")
+        notes.append(CUT_NOTE.format(len(cut)))
     if units > budget:
-        notes.append("still over budget with every box kept, so Graphviz may take a while")
-    text = "layout budget: " + "; ".join(notes) + ". budget=None draws everything as is."
+        notes.append(OVER_NOTE)
+    text = CAPTION.format("; ".join(notes))
     return Graph(graph.nodes, graph.edges, graph.roots, [*graph.notes, text])
+
+
+def fold_for(
+    graph: Graph, budget: float | None = BUDGET, modules: Mapping[str, str] | None = None
+) -> tuple[Graph, str] | None:
+    """The first step of `fit` alone: the graph with fewer boxes that `fit` would go on to shorten,
+    and the note saying so; None when `fit` keeps every box (within budget, or shortening suffices).
+
+    The explorer turns the new boxes into groups a click opens, and lays out each view with the
+    second step (shortening) in the browser: `rule` hands it the numbers and words.
+    """
+    if budget is None:
+        return None
+    shared = shared_leaves(graph)
+    rank = ranks(graph, shared)
+    if _cost(graph, rank, shared).units <= budget:
+        return None
+    cut, cut_rank = _cut(graph, shared, 1, rank)
+    if _cost(graph, cut_rank, shared, cut).units <= budget:
+        return None
+    return _fold(graph, budget, modules)
+
+
+def rule() -> dict[str, object]:
+    """This module's constants and caption words as plain data, for the explorer's browser code,
+    which ports `shared_leaves`, `ranks`, `_cost`, `_cut`, `_shortened` and the shortening half of
+    `fit` (a browser test checks that it writes the DOT `fit` + `render.to_digraph` write)."""
+    return {
+        "shared_uses": SHARED_LEAF_USES,
+        "shared_min_nodes": SHARED_LEAF_MIN_NODES,
+        "hidden_weight": HIDDEN_WEIGHT,
+        "budget": BUDGET,
+        "spans": list(SPANS),
+        "rounds": CUT_ROUNDS,
+        "caption": CAPTION,
+        "cut_note": CUT_NOTE,
+        "over_note": OVER_NOTE,
+    }
 
 
 def carry_edge_attrs(graph: Graph, drawn: Graph, edge_attrs: Mapping[int, dict[str, str]]) -> dict[int, dict[str, str]]:

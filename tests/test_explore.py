@@ -5,21 +5,25 @@ from __future__ import annotations
 import gc
 import importlib.util
 import json
+import random
 import re
 import sys
+import textwrap
 import weakref
 from pathlib import Path
 
 import pytest
 import torch
-from examples import unrolled_rnn
+from examples import dense_mlp, unrolled_rnn
 from torch import nn
 
 import dagviz
+from dagviz import layout
 from dagviz.collapse import collapse
 from dagviz.draw import prepare
-from dagviz.explore import FOLD_CHUNK, LAYOUT_BUDGET, explorer_data, memory, page
-from dagviz.graph import Graph
+from dagviz.explore import CAPTION_WIDTH, FOLD_CHUNK, NOTE_WIDTH, ExplorerData, explorer_data, memory, page
+from dagviz.graph import Graph, Node
+from dagviz.render import _label, to_digraph
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,7 +120,7 @@ def test_opening_every_group_of_a_level_gives_the_next_depth(depth):
     for level in range(deepest + 1):
         opened += [gid for gid, g in data.groups.items() if g.level == level]
         expected = collapse(full, depth + level + 1, modules_of(net))
-        assert canonical(data.view(opened)) == canonical(expected), f"level {level}"
+        assert canonical(data.shown(opened)) == canonical(expected), f"level {level}"
     assert without_memory(data.view(opened)) == without_memory(full)  # everything open: the traced graph
 
 
@@ -127,15 +131,15 @@ def test_resnet18_views_match_draw_and_collapse(resnet18_tracked, depth):
     assert without_memory(data.view()) == without_memory(prepare(out, model, depth=depth))
     top = [gid for gid, g in data.groups.items() if g.level == 0]
     expected = collapse(dagviz.trace(out, model), depth + 1, modules_of(model))
-    assert canonical(data.view(top)) == canonical(expected)
+    assert canonical(data.shown(top)) == canonical(expected)
 
 
 def test_opening_one_group_replaces_it_by_its_children_only():
     net, loss = tracked_net()
     data = explorer_data(loss, net, depth=1)
-    first = data.view()
+    first = data.shown()
     stages = next(n for n in first.nodes if n.name == "stages")
-    opened = data.view([stages.id])
+    opened = data.shown([stages.id])
     before = {n.id for n in first.nodes}
     after = {n.id for n in opened.nodes}
     assert stages.id in before and stages.id not in after
@@ -148,7 +152,8 @@ def test_opening_one_group_replaces_it_by_its_children_only():
     assert set().union(*(g.members for g in new)) == inside
     # and a closed parent hides an opened child again
     child = new[0].id
-    assert data.view([child]).to_dict() == first.to_dict()
+    assert data.shown([child]).to_dict() == first.to_dict()
+    assert data.view([child]).to_dict() == data.view().to_dict()
 
 
 def test_groups_nest_by_their_ops():
@@ -178,22 +183,22 @@ def test_folded_repetition_opens_in_chunks_of_steps_down_to_every_node():
     cell, out = unrolled_rnn(300)
     params = {"W_ih": cell.weight_ih, "W_hh": cell.weight_hh}
     data = explorer_data(out, params)
-    first = data.view()
-    assert without_memory(first) == without_memory(prepare(out, params))
+    first = data.shown()
+    assert without_memory(data.view()) == without_memory(prepare(out, params))
     fold, *chunks = data.groups.values()
     k = fold.node.attrs["folded_steps"]
     assert k > 0 and len(first.nodes) < 1500 < len(data.graph.nodes)
     assert len(fold.members) == len(data.graph.nodes) - (len(first.nodes) - 1)
     # opening the fold shows runs of whole steps, each a group, in order from the output
-    opened = data.view([fold.id])
+    opened = data.shown([fold.id])
     assert len(opened.nodes) == len(first.nodes) - 1 + len(chunks)
     assert [c.node.name for c in chunks][0].startswith("... folded steps 1-")
     assert chunks[-1].node.name.endswith(f"-{k} of {k} ...")
     assert all(c.parent == fold.id and len(c.members) <= FOLD_CHUNK for c in chunks)
     assert sorted(m for c in chunks for m in c.members) == sorted(fold.members)
-    one = data.view([fold.id, chunks[0].id])
+    one = data.shown([fold.id, chunks[0].id])
     assert len(one.nodes) == len(opened.nodes) - 1 + len(chunks[0].members)
-    everything = data.view(list(data.groups))
+    everything = data.shown(list(data.groups))
     assert [n.id for n in everything.nodes] == [n.id for n in data.graph.nodes]
     assert [(e.src, e.dst, e.kind, e.slot) for e in everything.edges] == [
         (e.src, e.dst, e.kind, e.slot) for e in data.graph.edges
@@ -208,6 +213,220 @@ def test_saved_boxes_are_optional_and_ids_match_trace():
     assert any(n.saved for n in plain.graph.nodes)  # still known, for the details panel
     with_saved = explorer_data(loss, net, show_saved=True)
     assert [n.id for n in with_saved.graph.nodes] == [n.id for n in dagviz.trace(loss, net, saved=True).nodes]
+
+
+# ---- the layout budget: the same rule and the same picture as draw ---------------------------
+
+
+class LoopedCell(nn.Module):
+    """An RNNCell run `steps` times inside one tracked model: many boxes, two modules."""
+
+    def __init__(self, steps: int) -> None:
+        super().__init__()
+        self.steps = steps
+        self.cell = nn.RNNCell(3, 4)
+        self.head = nn.Linear(4, 1)
+
+    def forward(self, x):
+        h = torch.zeros(1, 4)
+        for t in range(self.steps):
+            h = self.cell(x[t], h)
+        return self.head(h).sum()
+
+
+def looped_cell(steps: int = 200):
+    torch.manual_seed(0)
+    model = LoopedCell(steps)
+    with dagviz.track(model):
+        return model, model(torch.randn(steps, 1, 3))
+
+
+@pytest.fixture(scope="module")
+def densenet121_tracked():
+    torchvision = pytest.importorskip("torchvision")
+    torch.manual_seed(0)
+    model = torchvision.models.densenet121(weights=None).eval()
+    with dagviz.track(model):
+        out = model(torch.randn(1, 3, 32, 32)).sum()
+    return model, out
+
+
+def rnn_params(steps: int):
+    cell, out = unrolled_rnn(steps)
+    return out, {"W_ih": cell.weight_ih, "W_hh": cell.weight_hh}
+
+
+def marks_named(note: str) -> set[int]:
+    """{1, 2, 3, 5} from "from #1-#3, #5"."""
+    out: set[int] = set()
+    for part in note.removeprefix("from ").split(", "):
+        lo, _, hi = part.partition("-")
+        out.update(range(int(lo.lstrip("#")), int((hi or lo).lstrip("#")) + 1))
+    return out
+
+
+def assert_honest(data: ExplorerData, expanded: list[str]) -> Graph:
+    """Every traced node is drawn, or counted in exactly one drawn group; every traced edge is drawn,
+    inside a group, or listed in the "from #k" note of its consumer, which names its source's mark."""
+    drawn = data.view(expanded)
+    by_id = {n.id: n for n in drawn.nodes}
+    own: dict[str, str] = {}
+    for n in drawn.nodes:
+        inside = data.groups[n.id].members if n.kind == "group" else [] if n.kind == "ref" else [n.id]
+        assert not own.keys() & set(inside)
+        own.update(dict.fromkeys(inside, n.id))
+    assert set(own) == {n.id for n in data.graph.nodes}
+    pairs = {(e.src, e.dst) for e in drawn.edges}
+    listed = set()
+    for n in drawn.nodes:
+        if n.kind == "ref":
+            (consumer,) = [e.dst for e in drawn.edges if e.src == n.id]
+            for src, _kind, _slot in n.attrs["edges"]:
+                listed.add((src, consumer))
+                assert by_id[src].attrs["mark"] in marks_named(n.name)
+    for e in data.graph.edges:
+        s, d = own[e.src], own[e.dst]
+        assert s == d or (s, d) in pairs or (s, d) in listed, f"traced edge {e} is neither drawn nor listed"
+    return drawn
+
+
+def assert_browser_rule(data: ExplorerData, expanded: list[str]) -> None:
+    """`view` is what explorer.js computes: `fit` without folding of what the view shows, and the
+    first view's caption also says what folding did (`fold_notes`), in the words `fit` uses."""
+    drawn = data.view(expanded)
+    shown = data.shown(expanded)
+    short = layout.fit(shown, data.budget, fold=False)
+    assert (drawn.nodes, drawn.edges) == (short.nodes, short.edges)
+    first = not any(data.groups[g].parent is None for g in expanded)
+    said = list(data.fold_notes) if first else []
+    refs = sum(n.attrs["count"] for n in drawn.nodes if n.kind == "ref")
+    said += [layout.CUT_NOTE.format(refs)] if refs else []
+    said += [layout.OVER_NOTE] if short.notes and layout.OVER_NOTE in short.notes[-1] else []
+    assert drawn.notes == ([layout.CAPTION.format("; ".join(said))] if said else [])
+
+
+def random_views(data: ExplorerData, count: int, seed: int = 0) -> list[list[str]]:
+    rng = random.Random(seed)
+    ids = list(data.groups)
+    return [[]] + [rng.sample(ids, rng.randint(1, len(ids))) for _ in range(count)] if ids else [[]]
+
+
+@pytest.mark.parametrize("depth", [None, 1, 2, 3])
+def test_densenet_first_view_is_what_draw_pictures_notes_included(densenet121_tracked, depth):
+    model, out = densenet121_tracked
+    data = explorer_data(out, model, depth=depth)
+    drawn = data.view()
+    assert without_memory(drawn) == without_memory(prepare(out, model, depth=depth))
+    refs = [n for n in drawn.nodes if n.kind == "ref"]
+    if depth in (None, 3):  # the dense blocks' concatenations are drawn: far inputs become notes
+        assert refs and drawn.notes[0].startswith("layout budget: ") and "'from #k' notes" in drawn.notes[0]
+        assert layout.estimate(drawn).units <= layout.BUDGET < layout.estimate(data.shown()).units
+    else:  # one box per dense block: nothing to simplify
+        assert not refs and not drawn.notes
+    assert_honest(data, [])
+
+
+@pytest.mark.parametrize("depth", [None, 1, 2])
+def test_dense_mlp_views_follow_the_layout_rule_and_stay_honest(depth):
+    model, loss = dense_mlp(24, track=True)
+    data = explorer_data(loss, model, depth=depth)
+    assert without_memory(data.view()) == without_memory(prepare(loss, model, depth=depth))
+    assert [n for n in data.view().nodes if n.kind == "ref"]
+    for opened in random_views(data, 8):
+        assert_browser_rule(data, opened)
+        assert_honest(data, opened)
+
+
+def test_densenet_views_follow_the_layout_rule(densenet121_tracked):
+    model, out = densenet121_tracked
+    data = explorer_data(out, model, depth=3)
+    for opened in random_views(data, 4):
+        assert_browser_rule(data, opened)
+        assert_honest(data, opened)
+
+
+def test_rnn_of_1000_steps_first_view_is_draws_fold():
+    out, params = rnn_params(1000)
+    data = explorer_data(out, params)
+    assert without_memory(data.view()) == without_memory(prepare(out, params))
+    assert data.fold_notes == () and data.view().notes == []  # max_nodes folded it; then within budget
+    fold = next(iter(data.groups))
+    assert "repeated steps folded" in data.groups[fold].node.name
+    assert_browser_rule(data, [fold])
+    assert_honest(data, [fold])
+
+
+def test_rnn_the_budget_folds_is_folded_in_the_explorer_too():
+    """200 steps are fewer boxes than max_nodes, but too many for the budget: `draw` folds them
+    (layout.fit), and the explorer must too, as a group that opens chunk by chunk."""
+    out, params = rnn_params(200)
+    data = explorer_data(out, params)
+    drawn = data.view()
+    assert without_memory(drawn) == without_memory(prepare(out, params))
+    (note,) = data.fold_notes
+    assert "nodes folded into a khaki box" in note and drawn.notes == [layout.CAPTION.format(note)]
+    fold, *chunks = data.groups.values()
+    assert fold.parent is None and chunks and all(c.parent == fold.id for c in chunks)
+    assert len(fold.members) == len(data.graph.nodes) - (len(data.shown().nodes) - 1)
+    assert data.to_json()["layout"]["first_notes"] == [note]
+    for opened in ([], [fold.id], [fold.id, chunks[0].id], [c.id for c in chunks]):
+        assert_browser_rule(data, opened)
+        assert_honest(data, opened)
+    assert data.view([fold.id]).notes == []  # opened: the caption no longer claims the fold
+
+
+def test_module_fold_of_the_budget_becomes_groups_that_open():
+    model, loss = looped_cell(200)
+    data = explorer_data(loss, model)
+    drawn = data.view()
+    assert without_memory(drawn) == without_memory(prepare(loss, model))
+    (note,) = data.fold_notes
+    assert note.startswith("modules collapsed to depth 1")
+    assert sorted(n.name for n in drawn.nodes if n.kind == "group") == ["cell", "head"]
+    cell = next(g for g in data.groups.values() if g.node.name == "cell")
+    assert_browser_rule(data, [cell.id])
+    assert_honest(data, [cell.id])
+    assert len(data.view([cell.id]).nodes) > 1000  # what a click asked for: every step of the cell
+
+
+def test_fold_for_is_the_first_step_of_fit():
+    cases = [dagviz.trace(*reversed(dense_mlp(24))), dagviz.trace(*rnn_params(200))]
+    model, loss = looped_cell(200)
+    types = {name: type(m).__name__ for name, m in model.named_modules()}
+    for graph, modules in [(cases[0], None), (cases[1], None), (dagviz.trace(loss, model), types)]:
+        fitted = layout.fit(graph, modules=modules)
+        folded = layout.fold_for(graph, modules=modules)
+        if folded is None:  # shortening alone fits (the dense MLP)
+            assert not [n for n in fitted.nodes if n.kind == "group"]
+            continue
+        small, note = folded
+        rest = layout.fit(small, fold=False)
+        assert (fitted.nodes, fitted.edges) == (rest.nodes, rest.edges)
+        assert fitted.notes[-1].startswith(f"layout budget: {note}")
+    assert layout.fold_for(cases[1], None) is None
+
+
+def test_budget_none_lays_out_every_view_as_is():
+    model, loss = dense_mlp(24, track=True)
+    data = explorer_data(loss, model, depth=1, budget=None)
+    assert without_memory(data.view()) == without_memory(prepare(loss, model, depth=1, budget=None))
+    assert data.view() == data.shown() and data.to_json()["layout"]["budget"] is None
+    out, params = rnn_params(200)
+    assert explorer_data(out, params, budget=None).groups == {}  # nothing folded either
+
+
+def test_the_browser_gets_layouts_own_numbers_and_words():
+    model, loss = dense_mlp(12, track=True)
+    rule = explorer_data(loss, model, depth=1).to_json()["layout"]
+    assert {k: rule[k] for k in layout.rule()} == layout.rule()
+    assert (rule["spans"], rule["budget"], rule["hidden_weight"]) == (list(layout.SPANS), layout.BUDGET, 1.5)
+    assert rule["first_notes"] == [] and "{}" in rule["caption"] and "{}" in rule["cut_note"]
+    # the browser wraps where render does: captions at CAPTION_WIDTH, notes at NOTE_WIDTH
+    long_note = " ".join(f"#{i}-#{i + 3}," for i in range(60))
+    caption = to_digraph(Graph([], [], [], [long_note])).graph_attr["label"]
+    assert caption == "\n".join(textwrap.wrap(long_note, CAPTION_WIDTH)) and "\n" in caption
+    note = Node("n0_from", "ref", "from " + long_note)
+    assert _label(note, False) == "\n".join(textwrap.wrap(note.name, NOTE_WIDTH))
 
 
 # ---- memory ----------------------------------------------------------------------------------
@@ -272,8 +491,8 @@ def test_json_has_render_labels_and_styles(resnet18_tracked):
     for item in js["nodes"] + js["groups"]:
         if item["id"] in shown:  # the same box text draw writes (quotes escaped as graphviz does)
             assert f'{item["id"]} [label={quote(item["label"])}' in dot
-    assert js["graph_attr"]["label"] == "resnet18" and "size" not in js["graph_attr"]
-    assert js["layout_budget"] == LAYOUT_BUDGET and js["max_view"] == 1500
+    assert js["title"] == "resnet18" and "size" not in js["graph_attr"] and "label" not in js["graph_attr"]
+    assert js["max_view"] == 1500
 
 
 def quote(label: str) -> str:

@@ -9,13 +9,18 @@
 // Data (ExplorerData.to_json): nodes of the full graph in walk order [{id, kind, label,
 // style, chain?, info}] where `chain` lists the groups around the node, outermost first;
 // groups [{id, level, parent, label, style, info}]; edges [[src, dst, kind, slot]]; the
-// graph/node/edge attributes and styles `render.to_digraph` uses; the shared-leaf rule.
-// A view is the set of expanded groups. It is computed exactly as ExplorerData.view does
-// (and collapse.regroup before it), so the first view is the picture `dagviz.draw` makes.
+// graph/node/edge attributes and styles `render.to_digraph` uses; `layout`: the numbers and
+// words of dagviz/layout.py (`layout.rule()`), this explorer's budget and what folding the
+// first view did. A view is the set of expanded groups. Its boxes are computed exactly as
+// ExplorerData.shown does (collapse.regroup's rule), then laid out under the layout budget
+// exactly as ExplorerData.view does (layout.fit, ported below), so the first view is the
+// picture `dagviz.draw` makes, "from #k" notes and caption included.
 //
 // DOM contract (tests rely on it): every drawn box is an SVG <g class="node"> with a
 // data-id; a collapsed group also has class "group"; an open group is a <g class="cluster
-// expanded"> with its data-id. Clicking a group opens it; clicking its frame closes it.
+// expanded"> with its data-id; a "from #k" note is a g.node.ref (data-id: its own id, as in
+// layout.fit's graph; data-for: its consumer; data-sources: the boxes it stands for), and a
+// box marked "#k" has data-mark. Clicking a group opens it; clicking its frame closes it.
 
 /* global GRAPHVIZ_SOURCE */
 
@@ -39,7 +44,6 @@ const CLUSTER_STYLE = {
   fontsize: "10",
   labeljust: "l",
 };
-const REF_STYLE = { shape: "box", style: "dashed,rounded", color: "grey60", fontcolor: "grey30", fontsize: "8" };
 const MAX_RESULTS = 40;
 const MAX_ZOOM = 1.4; // fit never magnifies more than this
 
@@ -174,38 +178,50 @@ export class Model {
     return { elements, edges, frame, open };
   }
 
+  kindOf(id) {
+    return this.item(id).kind;
+  }
+
+  // The budget's verdict on a view (layout.fit without folding; see `fitView` below). `first`:
+  // the first view (no group drawn open), whose caption also says what folding it did.
+  fit(view, first = false) {
+    const folded = view.elements.some((id) => this.isGroup(id) && this.groups.get(id).info.total_nodes !== undefined);
+    return fitView(view.elements, view.edges, (id) => this.kindOf(id), folded, this.data.layout, first);
+  }
+
   // The DOT source of a view, and the DOT name -> element id map for reading the SVG back.
-  dot(view) {
+  // frames=false leaves out the open groups' frames (clusters): the graph `render.to_digraph`
+  // writes for ExplorerData.view, which the browser tests compare.
+  dot(view, { frames = true, first = null } = {}) {
     const d = this.data;
+    const rule = d.layout;
+    const t0 = performance.now();
+    const fitted = this.fit(view, first === null ? view.open.size === 0 : first);
+    const ruleMs = performance.now() - t0;
     const names = new Map();
     const lines = ["digraph {"];
-    lines.push(`\tgraph${attrList(d.graph_attr)}`);
+    const caption = [...(d.title ? [d.title] : []), ...(fitted.caption ? wrap(fitted.caption, rule.caption_width) : [])];
+    const graphAttr = caption.length ? { ...d.graph_attr, label: caption.join("\n"), labelloc: "t", fontsize: "12" } : d.graph_attr;
+    lines.push(`\tgraph${attrList(graphAttr)}`);
     lines.push(`\tnode${attrList(d.node_attr)}`);
     lines.push(`\tedge${attrList(d.edge_attr)}`);
-    const uses = new Map();
-    for (const [s] of view.edges) uses.set(s, (uses.get(s) || 0) + 1);
-    const folded = view.elements.some((id) => this.isGroup(id) && this.groups.get(id).info.total_nodes !== undefined);
-    const big = folded || view.elements.length >= d.shared.min_nodes;
-    const shared = new Set(
-      view.elements.filter((id) => {
-        const it = this.item(id);
-        return big && (it.kind === "leaf" || it.kind === "nograd") && (uses.get(id) || 0) >= d.shared.uses;
-      }),
-    );
-    const cut = this.longEdges(view, shared);
-    // Frames nest: emit each at the position of its first box, its boxes inside.
+    const { shared, uses, marks, notes } = fitted;
+    // Frames nest: emit each at the position of its first box, its boxes inside. A note sits
+    // in its consumer's frame.
     const tree = new Map([[null, []]]);
-    const attach = (id, parent) => {
+    const attach = (entry, parent) => {
+      if (!frames) parent = null;
       if (!tree.has(parent)) {
         tree.set(parent, []);
         attach({ frame: parent }, this.groups.get(parent).parent);
       }
-      tree.get(parent).push(id);
+      tree.get(parent).push(entry);
     };
     for (const id of view.elements) if (!shared.has(id)) attach(id, view.frame.get(id));
+    for (const note of notes) attach({ note }, view.frame.get(note.target));
     const emit = (parent, indent) => {
       for (const entry of tree.get(parent)) {
-        if (typeof entry === "object") {
+        if (entry.frame !== undefined) {
           const g = this.groups.get(entry.frame);
           const name = `cluster_${g.id}`;
           names.set(name, { id: g.id, frame: true });
@@ -214,92 +230,241 @@ export class Model {
           lines.push(`${indent}\tgraph${attrList({ ...CLUSTER_STYLE, label })}`);
           emit(entry.frame, indent + "\t");
           lines.push(`${indent}}`);
+        } else if (entry.note) {
+          const n = entry.note;
+          names.set(n.id, { id: n.id, note: n });
+          lines.push(`${indent}${quote(n.id)}${attrList({ label: n.label, ...rule.note_style })}`);
         } else {
           const it = this.item(entry);
-          names.set(entry, { id: entry });
-          lines.push(`${indent}${quote(entry)}${attrList({ label: it.label, ...it.style })}`);
+          names.set(entry, { id: entry, mark: marks.get(entry) });
+          lines.push(`${indent}${quote(entry)}${attrList({ label: marked(it.label, marks.get(entry)), ...it.style })}`);
         }
       }
     };
     emit(null, "\t");
     const copies = new Map();
-    const stubs = new Map(); // target -> sources of its cut edges
     view.edges.forEach(([s, t, kind], i) => {
-      if (cut.has(i)) {
-        if (!stubs.has(t)) stubs.set(t, []);
-        stubs.get(t).push(s);
-        return;
-      }
+      if (fitted.cut.has(i)) return;
       let src = s;
       if (shared.has(s)) {
         const k = (copies.get(s) || 0) + 1;
         copies.set(s, k);
         src = `${s}_${k}`;
         const it = this.item(s);
-        const style = it.kind === "leaf" ? d.shared.leaf_style : d.shared.nograd_style;
+        const style = it.kind === "leaf" ? rule.shared_leaf_style : rule.shared_nograd_style;
         names.set(src, { id: s, copy: k });
-        lines.push(`\t${quote(src)}${attrList({ label: `${it.label}\nuse ${k} of ${uses.get(s)}`, ...style })}`);
+        // as render.to_digraph: in a folded summary the hidden steps use the weight too
+        const count = `use ${k} of ${uses.get(s)}${fitted.folded ? " drawn" : ""}`;
+        lines.push(`\t${quote(src)}${attrList({ label: `${it.label}\n${count}`, ...style })}`);
       }
       lines.push(`\t${quote(src)} -> ${quote(t)}${attrList(d.edge_style[kind] || {})}`);
     });
-    for (const [t, sources] of stubs) {
-      const name = `from_${t}`;
-      names.set(name, { id: t, ref: sources });
-      const shown = sources.slice(0, 3).map((x) => this.item(x).label.split("\n")[0]);
-      const more = sources.length > 3 ? `\n+ ${sources.length - 3} more` : "";
-      const label = `from ${sources.length === 1 ? "" : sources.length + " boxes: "}${shown.join(",\n")}${more}`;
-      lines.push(`\t${quote(name)}${attrList({ label, ...REF_STYLE })}`);
-      lines.push(`\t${quote(name)} -> ${quote(t)} [style="dashed"]`);
-    }
+    for (const n of notes) lines.push(`\t${quote(n.id)} -> ${quote(n.target)}${attrList(d.edge_style.ref)}`);
     lines.push("}");
-    return { source: lines.join("\n") + "\n", names, cut: cut.size };
+    return { source: lines.join("\n") + "\n", names, fitted, ruleMs };
   }
+}
 
-  // Graphviz turns an edge spanning k ranks into k - 1 virtual nodes that crossing
-  // minimisation and positioning must place; dense skip connections (DenseNet) make
-  // thousands and the layout takes seconds. Estimate that cost on longest-path ranks and,
-  // above the budget, draw the longest edges as a short dashed edge from a small "from X"
-  // box next to their target (every edge is still drawn; a click on the box finds X).
-  longEdges(view, shared) {
-    const rank = new Map(view.elements.map((id) => [id, 0]));
-    const indeg = new Map(view.elements.map((id) => [id, 0]));
-    const out = new Map();
-    view.edges.forEach(([s, t], i) => {
-      if (shared.has(s)) return;
-      indeg.set(t, indeg.get(t) + 1);
-      if (!out.has(s)) out.set(s, []);
-      out.get(s).push(i);
-    });
-    const queue = view.elements.filter((id) => indeg.get(id) === 0);
-    for (let q = 0; q < queue.length; q++) {
-      const s = queue[q];
-      for (const i of out.get(s) || []) {
-        const t = view.edges[i][1];
-        rank.set(t, Math.max(rank.get(t), rank.get(s) + 1));
-        indeg.set(t, indeg.get(t) - 1);
-        if (indeg.get(t) === 0) queue.push(t);
-      }
-    }
-    const spans = [];
-    let cost = 0;
-    view.edges.forEach(([s, t], i) => {
-      if (shared.has(s)) return;
-      const span = rank.get(t) - rank.get(s);
-      cost += Math.max(0, span - 1);
-      if (span > 2) spans.push([span, i]);
-    });
-    this.lastCost = cost;
-    const cut = new Set();
-    const budget = this.data.layout_budget;
-    if (!budget || cost <= budget) return cut;
-    spans.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-    for (const [span, i] of spans) {
-      if (cost <= budget) break;
-      cut.add(i);
-      cost -= span - 1;
-    }
-    return cut;
+// ---- the layout budget: dagviz/layout.py's rule, ported function by function ----------------
+//
+// Views change in the browser, without Python, so the browser applies layout.fit itself. Only
+// its second half: a view the learner opened is never folded behind their back; the first view
+// arrives folded already (its fold boxes are groups) with the words saying so. The numbers and
+// words come from Python (`layout.rule()`), and tests/browser/test_explorer.py checks that the
+// DOT written here equals layout.fit + render.to_digraph's on views of a DenseNet, a dense-skip
+// MLP and a folded RNN. A view: `ids` in order, `edges` [[src, dst, kind, slot]].
+
+// layout.shared_leaves: leaves (and constants) with many consumers in a big graph, drawn once per use.
+function sharedLeaves(ids, edges, kindOf, folded, rule) {
+  const uses = new Map();
+  for (const [s] of edges) uses.set(s, (uses.get(s) || 0) + 1);
+  if (!folded && ids.length < rule.shared_min_nodes) return { shared: new Set(), uses };
+  const leafy = (id) => kindOf(id) === "leaf" || kindOf(id) === "nograd";
+  return { shared: new Set(ids.filter((id) => leafy(id) && (uses.get(id) || 0) >= rule.shared_uses)), uses };
+}
+
+// layout.ranks: longest path up from the outputs, then a node with more inputs than consumers
+// moves up next to its lowest input. (Independent of the order nodes are visited in.)
+export function ranks(ids, edges, shared) {
+  const consumers = new Map(ids.map((id) => [id, []]));
+  const inputs = new Map(ids.map((id) => [id, []]));
+  for (const [s, d] of edges) {
+    if (shared.has(s)) continue;
+    consumers.get(s).push(d);
+    inputs.get(d).push(s);
   }
+  const waiting = new Map();
+  const rank = new Map();
+  const order = [];
+  for (const [id, c] of consumers) {
+    waiting.set(id, c.length);
+    if (!c.length) {
+      rank.set(id, 0);
+      order.push(id);
+    }
+  }
+  for (let q = 0; q < order.length; q++) {
+    const nid = order[q];
+    for (const src of inputs.get(nid)) {
+      rank.set(src, Math.max(rank.get(src) || 0, rank.get(nid) + 1));
+      waiting.set(src, waiting.get(src) - 1);
+      if (waiting.get(src) === 0) order.push(src);
+    }
+  }
+  for (const id of ids) if (!rank.has(id)) rank.set(id, 0); // only a cycle leaves nodes unranked
+  for (const nid of order) {
+    const ins = inputs.get(nid);
+    if (ins.length > consumers.get(nid).length) {
+      let lowest = Infinity;
+      for (const s of ins) lowest = Math.min(lowest, rank.get(s));
+      rank.set(nid, Math.max(rank.get(nid), lowest - 1));
+    }
+  }
+  return rank;
+}
+
+// layout._cost(...).units: boxes (a shared leaf once per use, one note per consumer of cut
+// edges) + hidden_weight x the ranks long edges cross.
+function costUnits(ids, edges, rank, shared, cut, rule) {
+  const notes = new Set();
+  for (const i of cut) notes.add(edges[i][1]);
+  let boxes = ids.length - shared.size + notes.size;
+  let hidden = 0;
+  edges.forEach(([s, d], i) => {
+    if (shared.has(s)) boxes += 1;
+    else if (!cut.has(i) && rank.get(s) - rank.get(d) > 1) hidden += rank.get(s) - rank.get(d) - 1;
+  });
+  return boxes + rule.hidden_weight * hidden;
+}
+
+// layout._cut: the edges to draw as notes so that none spans more than maxSpan ranks (a leaf
+// keeps the edge to its nearest consumer), ranking again with them cut, a few rounds.
+function cutEdges(ids, edges, shared, maxSpan, rank, rule) {
+  const anchored = new Set(edges.map((e) => e[1]));
+  const cut = new Set();
+  for (let round = 0; round < rule.rounds; round++) {
+    const nearest = new Map(); // src -> [span, index] of its shortest edge
+    edges.forEach(([s, d], i) => {
+      const span = rank.get(s) - rank.get(d);
+      if (!cut.has(i) && (!nearest.has(s) || span < nearest.get(s)[0])) nearest.set(s, [span, i]);
+    });
+    const more = [];
+    edges.forEach(([s, d], i) => {
+      if (cut.has(i) || shared.has(s) || rank.get(s) - rank.get(d) <= maxSpan) return;
+      if (anchored.has(s) || nearest.get(s)[1] !== i) more.push(i);
+    });
+    if (!more.length) break;
+    for (const i of more) cut.add(i);
+    // layout._view: the cut edges of each consumer replaced by one placeholder note
+    const dsts = [...new Set([...cut].map((i) => edges[i][1]))];
+    const viewIds = ids.concat(dsts.map((d) => `\u0000from ${d}`));
+    const viewEdges = edges.filter((_, i) => !cut.has(i)).concat(dsts.map((d) => [`\u0000from ${d}`, d]));
+    rank = ranks(viewIds, viewEdges, shared);
+  }
+  return { cut, rank };
+}
+
+// layout._ranges: [1, 2, 3, 5] -> "#1-#3, #5".
+export function ranges(marks) {
+  const out = [];
+  let run = [];
+  for (const m of [...[...new Set(marks)].sort((a, b) => a - b), null]) {
+    if (run.length && m !== null && m === run[run.length - 1] + 1) {
+      run.push(m);
+      continue;
+    }
+    if (run.length) out.push(run.length === 1 ? `#${run[0]}` : `#${run[0]}-#${run[run.length - 1]}`);
+    run = m === null ? [] : [m];
+  }
+  return out.join(", ");
+}
+
+// layout._shortened: marks "#k" counted from the top (by rank, then position), one note per
+// consumer, "{id}_from", listing the marks of what it stands for.
+function shortened(ids, edges, rank, cut, rule) {
+  const position = new Map(ids.map((id, i) => [id, i]));
+  const sources = [...new Set([...cut].map((i) => edges[i][0]))];
+  sources.sort((a, b) => rank.get(b) - rank.get(a) || position.get(a) - position.get(b));
+  const marks = new Map(sources.map((id, k) => [id, k + 1]));
+  const far = new Map(); // consumer -> indices of its cut edges
+  for (const i of [...cut].sort((a, b) => a - b)) {
+    const d = edges[i][1];
+    if (!far.has(d)) far.set(d, []);
+    far.get(d).push(i);
+  }
+  const taken = new Set(ids);
+  const notes = [];
+  for (const id of ids) {
+    if (!far.has(id)) continue;
+    let nid = `${id}_from`;
+    while (taken.has(nid)) nid += "_";
+    taken.add(nid);
+    const list = far.get(id);
+    const label = wrap(`from ${ranges(list.map((i) => marks.get(edges[i][0])))}`, rule.note_width).join("\n");
+    notes.push({ id: nid, target: id, sources: list.map((i) => edges[i][0]), label });
+  }
+  return { marks, notes };
+}
+
+// layout.fit(view, budget, fold=False), with `notes` of an earlier fold in front of its own:
+// within budget, nothing changes; else the mildest span whose cut fits, and the caption says so.
+export function fitView(ids, edges, kindOf, folded, rule, first = false) {
+  const { shared, uses } = sharedLeaves(ids, edges, kindOf, folded, rule);
+  const out = { shared, uses, folded, cut: new Set(), marks: new Map(), notes: [], caption: null, units: null };
+  if (rule.budget === null || rule.budget === undefined) return out;
+  const budget = rule.budget;
+  const rank = ranks(ids, edges, shared);
+  let units = costUnits(ids, edges, rank, shared, out.cut, rule);
+  out.units = units;
+  const said = first ? [...rule.first_notes] : [];
+  if (units > budget) {
+    let cutRank = rank;
+    for (const span of rule.spans) {
+      ({ cut: out.cut, rank: cutRank } = cutEdges(ids, edges, shared, span, rank, rule));
+      units = costUnits(ids, edges, cutRank, shared, out.cut, rule);
+      if (units <= budget) break;
+    }
+    if (out.cut.size) {
+      Object.assign(out, shortened(ids, edges, cutRank, out.cut, rule));
+      said.push(rule.cut_note.replace("{}", () => String(out.cut.size)));
+    }
+    if (units > budget) said.push(rule.over_note);
+  }
+  out.units = units;
+  if (said.length) out.caption = rule.caption.replace("{}", () => said.join("; "));
+  return out;
+}
+
+// Python's textwrap.wrap(text, width) with its defaults, for what dagviz wraps (captions and
+// note labels: no tabs, no hyphen between letters).
+export function wrap(text, width) {
+  const chunks = text.replace(/\s/g, " ").split(/( +)/).filter((c) => c !== "").reverse();
+  const lines = [];
+  while (chunks.length) {
+    const line = [];
+    let length = 0;
+    if (lines.length && chunks[chunks.length - 1].trim() === "") chunks.pop();
+    while (chunks.length && length + chunks[chunks.length - 1].length <= width) {
+      length += chunks[chunks.length - 1].length;
+      line.push(chunks.pop());
+    }
+    if (chunks.length && chunks[chunks.length - 1].length > width) {
+      const chunk = chunks.pop(); // a word longer than a line: break it (textwrap's break_long_words)
+      let end = width < 1 ? 1 : width - length;
+      const hyphen = end > 0 ? chunk.lastIndexOf("-", end - 1) : -1;
+      if (hyphen > 0 && /[^-]/.test(chunk.slice(0, hyphen))) end = hyphen + 1;
+      line.push(chunk.slice(0, end));
+      chunks.push(chunk.slice(end));
+    }
+    if (line.length && line[line.length - 1].trim() === "") line.pop();
+    if (line.length) lines.push(line.join(""));
+  }
+  return lines;
+}
+
+// render._label with a mark: "#k  " before the first line.
+function marked(label, mark) {
+  return mark === undefined ? label : `#${mark}  ${label}`;
 }
 
 // ---- the explorer: toolbar, picture, details, legend ----------------------------------------
@@ -409,7 +574,7 @@ class Explorer {
       const node = e.target.closest("g.node");
       if (node) {
         const id = node.dataset.id;
-        if (node.dataset.ref) this.showStub(node.dataset.ref.split(" "), id);
+        if (node.classList.contains("ref")) this.showNote(node.dataset.sources.split(" "), node.dataset.for);
         else if (this.g.isGroup(id)) {
           const next = new Set(this.expanded);
           next.add(id);
@@ -426,7 +591,7 @@ class Explorer {
     });
     this.svgBox.addEventListener("mouseover", (e) => {
       const node = e.target.closest("g.node, g.cluster");
-      if (node && node.dataset.ref) this.showStub(node.dataset.ref.split(" "), node.dataset.id);
+      if (node && node.classList.contains("ref")) this.showNote(node.dataset.sources.split(" "), node.dataset.for);
       else if (node) this.showDetails(node.dataset.id);
     });
     this.svgBox.addEventListener("mouseleave", () => this.showDetails(this.selected));
@@ -537,8 +702,9 @@ class Explorer {
       this.status.classList.add("dv-error");
       return false;
     }
-    const { source, names, cut } = this.g.dot(view);
+    const { source, names, fitted, ruleMs } = this.g.dot(view);
     this.lastDot = source;
+    this.lastFit = fitted;
     const t0 = performance.now();
     let svgText;
     try {
@@ -566,14 +732,16 @@ class Explorer {
         g.classList.add("expanded");
         continue;
       }
-      const item = this.g.item(entry.id);
-      g.dataset.kind = item.kind;
-      if (entry.copy) g.dataset.copy = String(entry.copy);
-      if (entry.ref) {
-        g.dataset.ref = entry.ref.join(" ");
+      if (entry.note) {
+        g.dataset.kind = "ref";
+        g.dataset.for = entry.note.target;
+        g.dataset.sources = entry.note.sources.join(" ");
         g.classList.add("ref");
         continue;
       }
+      g.dataset.kind = this.g.item(entry.id).kind;
+      if (entry.copy) g.dataset.copy = String(entry.copy);
+      if (entry.mark) g.dataset.mark = String(entry.mark);
       if (this.g.isGroup(entry.id)) g.classList.add("group");
       for (const shape of g.querySelectorAll("polygon, path, ellipse")) {
         shape.dataset.fill = shape.getAttribute("fill") || "none";
@@ -591,10 +759,12 @@ class Explorer {
       `${view.elements.length} boxes, ${view.edges.length} edges, ${this.expanded.size} groups open` +
       ` · saved activations in the whole graph: ${formatBytes(this.g.data.total.activations)}` +
       ` (${formatBytes(this.g.data.total.distinct)} counting shared storage once)` +
-      (cut ? ` · ${cut} long arrows drawn as dashed "from ..." stubs to keep the layout quick` : "") +
+      (fitted.cut.size ? ` · ${fitted.cut.size} long edges drawn as 'from #k' notes (see the caption)` : "") +
       ` · layout ${Math.round(layoutMs)} ms`;
     this.el.dataset.layoutMs = String(Math.round(layoutMs));
+    this.el.dataset.ruleMs = ruleMs.toFixed(1);
     this.el.dataset.boxes = String(view.elements.length);
+    this.el.dataset.notes = String(fitted.notes.length);
     this.el.dataset.renders = String(this.renders);
     requestAnimationFrame(() => {
       this.el.dataset.drawMs = String(Math.round(performance.now() - started));
@@ -641,7 +811,7 @@ class Explorer {
   paint() {
     if (!this.svg) return;
     const nodes = [...this.svg.querySelectorAll("g.node")];
-    const bytesOf = (id) => ((this.g.item(id) || {}).info.memory || {}).activations || 0;
+    const bytesOf = (id) => (((this.g.item(id) || {}).info || {}).memory || {}).activations || 0;
     const sizes = nodes.map((g) => bytesOf(g.dataset.id)).filter((b) => b > 0);
     this.maxBytes = Math.max(0, ...sizes);
     this.minBytes = sizes.length ? Math.min(...sizes) : 0;
@@ -694,15 +864,21 @@ class Explorer {
 
   // ---- details ----
 
-  showStub(sources, target) {
+  // A "from #k" note: the inputs it stands for, each with its mark, a click away.
+  showNote(sources, target) {
+    const marks = (this.lastFit && this.lastFit.marks) || new Map();
     const items = sources
-      .map((x) => `<li data-id="${escapeHtml(x)}">${escapeHtml(this.g.item(x).label.split("\n")[0])} <code>${escapeHtml(x)}</code></li>`)
+      .map((x) => {
+        const mark = marks.has(x) ? `#${marks.get(x)} ` : "";
+        return `<li data-id="${escapeHtml(x)}">${escapeHtml(mark + this.g.item(x).label.split("\n")[0])} <code>${escapeHtml(x)}</code></li>`;
+      })
       .join("");
     const to = escapeHtml(this.g.item(target).label.split("\n")[0]);
     this.details.innerHTML =
-      `<div class="dv-title">inputs of ${to}, drawn as a stub</div>` +
-      `<p class="dv-hint">These arrows span many ranks; drawn in full they would make the layout slow. ` +
-      `Click one to find it.</p><ul class="dv-top">${items}</ul>`;
+      `<div class="dv-title">inputs of ${to}, from far above</div>` +
+      `<p class="dv-hint">Drawn as one note instead of long arrows, which would make the layout slow ` +
+      `(the caption says so). Each comes from the box with the same #k mark. Click one to find it.</p>` +
+      `<ul class="dv-top">${items}</ul>`;
   }
 
   showDetails(id) {
@@ -855,6 +1031,7 @@ function cssEscape(id) {
 function render({ model, el }) {
   const explorer = new Explorer(el, model);
   el.dagvizExplorer = explorer; // for tests and the curious: el.dagvizExplorer.lastDot
+  explorer.layoutRule = { fitView, ranks, ranges, wrap }; // the port of dagviz.layout, for tests
   explorer.start();
   return () => {
     el.innerHTML = "";

@@ -6,6 +6,9 @@ import random
 import re
 import shutil
 import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -14,9 +17,13 @@ from jlab import error_outputs, open_notebook, run_all
 from torch import nn
 
 import dagviz
+from dagviz import layout
 from dagviz.draw import prepare
 from dagviz.explore import explorer_data
 from dagviz.render import to_digraph
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from examples import dense_mlp, unrolled_rnn  # noqa: E402  (tests/examples.py)
 
 READY = ".dagviz-explorer[data-state=ready]"
 
@@ -39,10 +46,22 @@ def open_html(pages, path, name="html"):
 
 
 def drawn_ids(page) -> list[str]:
-    """data-id of every box, once (shared-leaf copies and "from ..." stubs repeat an id)."""
+    """data-id of every box but the "from #k" notes, once (shared-leaf copies repeat an id)."""
     return page.evaluate(
         "[...new Set([...document.querySelectorAll('.dv-svg g.node:not(.ref)')].map(g => g.dataset.id))]"
     )
+
+
+def boxes(graph) -> list[str]:
+    """Ids of a drawn `Graph`'s boxes, "from #k" notes left out (as `drawn_ids` does)."""
+    return [n.id for n in graph.nodes if n.kind != "ref"]
+
+
+def canon(src: str) -> str:
+    """Graphviz's canonical form of a DOT file: equal for the same graph written two ways."""
+    if shutil.which("dot") is None:
+        pytest.fail("Graphviz's dot is needed to compare DOT files (make dot installs it)")
+    return subprocess.run(["dot", "-Tcanon"], input=src, capture_output=True, text=True, check=True).stdout
 
 
 def kilobytes(n: int) -> str:
@@ -60,14 +79,14 @@ def test_html_file_opens_and_closes_a_group_with_no_console_errors(resnet18, pag
     path = dagviz.to_html(out, tmp_path / "resnet18.html", params=model, depth=1, title="resnet18")
     data = explorer_data(out, model, depth=1)
     page = open_html(pages, path)
-    first = [n.id for n in data.view().nodes]
+    first = boxes(data.view())
     assert sorted(drawn_ids(page)) == sorted(first)
     groups = page.locator(".dv-svg g.node.group")
     assert groups.count() == sum(1 for n in data.view().nodes if n.kind == "group")
     layer2 = next(n.id for n in data.view().nodes if n.name == "layer2")
     page.locator(f".dv-svg g.node.group[data-id='{layer2}']").click()
     wait_render(page, 2)
-    opened = [n.id for n in data.view([layer2]).nodes]
+    opened = boxes(data.view([layer2]))
     assert sorted(drawn_ids(page)) == sorted(opened)
     assert layer2 not in drawn_ids(page)
     children = {gid for gid, g in data.groups.items() if g.parent == layer2}
@@ -129,7 +148,7 @@ def test_details_search_and_memory_view(resnet18, pages, tmp_path):
 
 
 def test_browser_views_and_dot_match_python(resnet18, pages, tmp_path):
-    """The browser computes views itself: they must be Python's (`ExplorerData.view`), and the
+    """The browser computes views itself: they must be Python's (`ExplorerData.shown`), and the
     first view's DOT must be what `dagviz.draw` writes."""
     model, out = resnet18
     data = explorer_data(out, model, depth=1)
@@ -138,19 +157,13 @@ def test_browser_views_and_dot_match_python(resnet18, pages, tmp_path):
     ids = list(data.groups)
     for _ in range(25):
         opened = rng.sample(ids, rng.randint(0, len(ids)))
-        py = data.view(opened)
+        py = data.shown(opened)
         js = page.evaluate("(o) => document.querySelector('.dagviz-explorer').dagvizExplorer.g.view(new Set(o))",
                            opened)
         assert js["elements"] == [n.id for n in py.nodes]
         assert [tuple(e) for e in js["edges"]] == [(e.src, e.dst, e.kind, e.slot) for e in py.edges]
-    if shutil.which("dot") is None:
-        pytest.fail("Graphviz's dot is needed to compare DOT files (make dot installs it)")
     browser_dot = page.evaluate("document.querySelector('.dagviz-explorer').dagvizExplorer.lastDot")
     draw_dot = to_digraph(prepare(out, model, depth=1)).source.replace(' size="8,12"', "")
-
-    def canon(src: str) -> str:
-        return subprocess.run(["dot", "-Tcanon"], input=src, capture_output=True, text=True, check=True).stdout
-
     assert canon(browser_dot) == canon(draw_dot)
 
 
@@ -166,48 +179,125 @@ def test_folded_repetition_opens_chunk_by_chunk(pages, tmp_path):
     fold, chunk, *_ = data.groups
     page.locator(f".dv-svg g.node.group[data-id='{fold}']").click()
     wait_render(page, 2)
-    assert sorted(drawn_ids(page)) == sorted(n.id for n in data.view([fold]).nodes)
+    assert sorted(drawn_ids(page)) == sorted(boxes(data.view([fold])))
     page.locator(f".dv-svg g.node.group[data-id='{chunk}']").click()
     wait_render(page, 3)
-    assert sorted(drawn_ids(page)) == sorted(n.id for n in data.view([fold, chunk]).nodes)
+    assert sorted(drawn_ids(page)) == sorted(boxes(data.view([fold, chunk])))
     assert page.locator(f".dv-svg g.cluster.expanded[data-id='{chunk}']").count() == 1
     assert page.console_errors == [], page.console_errors
 
 
-class Dense(nn.Module):
-    """Every layer reads the concatenation of all earlier outputs, like DenseNet."""
-
-    def __init__(self, layers: int = 24) -> None:
-        super().__init__()
-        self.layers = nn.ModuleList(nn.Linear(2 * (i + 1), 2) for i in range(layers))
-
-    def forward(self, x):
-        feats = [x]
-        for layer in self.layers:
-            feats.append(torch.tanh(layer(torch.cat(feats, 1))))
-        return torch.cat(feats, 1).sum()
-
-
-def test_dense_skips_become_stubs_and_every_edge_is_kept(pages, tmp_path):
-    torch.manual_seed(0)
-    model = Dense()
-    with dagviz.track(model):
-        out = model(torch.randn(1, 2))
+def test_dense_skips_become_from_notes_with_marks_and_every_edge_is_kept(pages, tmp_path):
+    model, out = dense_mlp(24, track=True)
     data = explorer_data(out, model, depth=2)
     page = open_html(pages, dagviz.to_html(out, tmp_path / "dense.html", params=model, depth=2))
-    status = page.locator(".dv-status").inner_text()
-    assert re.search(r"\d+ long arrows drawn as dashed", status), status
-    view = data.view()
-    stubs = page.evaluate(
-        "[...document.querySelectorAll('.dv-svg g.node.ref')].map(g => [g.dataset.id, g.dataset.ref.split(' ')])"
+    drawn = data.view()
+    refs = [n for n in drawn.nodes if n.kind == "ref"]
+    assert refs and sorted(drawn_ids(page)) == sorted(boxes(drawn))
+    # the picture says what it did, in draw's words (the caption), and the status line repeats it
+    caption = " ".join(page.locator(".dv-svg g.graph > text").all_text_contents())
+    assert "layout budget:" in caption and "'from #k' notes" in caption
+    assert re.search(r"\d+ long edges drawn as 'from #k' notes", page.locator(".dv-status").inner_text())
+    # every note is a white note on a dotted arrow, listing what it stands for; sources carry their mark
+    notes = page.evaluate(
+        "[...document.querySelectorAll('.dv-svg g.node.ref')].map(g => [g.dataset.id, g.dataset.for,"
+        " g.dataset.sources.split(' '), g.textContent.trim()])"
     )
-    drawn_edges = page.locator(".dv-svg g.edge").count()
-    cut = sum(len(sources) for _, sources in stubs)
-    assert stubs and drawn_edges == len(view.edges) - cut + len(stubs)  # each stub adds one short edge
-    assert sorted(drawn_ids(page)) == sorted(n.id for n in view.nodes)
-    page.locator(".dv-svg g.node.ref").first.click()
-    assert "drawn as a stub" in page.locator(".dv-details").inner_text()
+    marks = dict(page.evaluate("[...document.querySelectorAll('.dv-svg g.node[data-mark]')]"
+                               ".map(g => [g.dataset.id, Number(g.dataset.mark)])"))
+    by_id = {n.id: n for n in drawn.nodes}
+    assert sorted(n[0] for n in notes) == sorted(n.id for n in refs)
+    for note_id, target, sources, text in notes:
+        ref = by_id[note_id]
+        assert (note_id, target) in {(e.src, e.dst) for e in drawn.edges}
+        assert sorted(sources) == sorted(src for src, _kind, _slot in ref.attrs["edges"])
+        assert text.replace(" ", "").startswith("from#") and all(s in marks for s in sources)
+        assert {marks[s] for s in sources} == {by_id[s].attrs["mark"] for s in sources}
+        first_line = page.locator(f".dv-svg g.node[data-id='{sources[0]}'] text").first.text_content()
+        assert first_line.replace("\xa0", " ").startswith(f"#{marks[sources[0]]}  ")  # SVG keeps 2 spaces as nbsp
+    assert page.locator(".dv-svg g.edge").count() == sum(1 for e in drawn.edges)  # kept arrows + one per note
+    # a click on a note lists its sources with their marks; the legend explains the note
+    page.locator(".dv-svg g.node.ref").first.dispatch_event("click")
+    details = page.locator(".dv-details").inner_text()
+    first_sources = notes[0][2]
+    assert "from far above" in details and f"#{marks[first_sources[0]]} " in details
+    assert "from #3-#9" in page.locator(".dv-legend").inner_text()
     assert page.console_errors == [], page.console_errors
+
+
+def layout_cases():
+    """(name, roots, params, depth): graphs where the layout budget matters."""
+    torchvision = pytest.importorskip("torchvision")
+    torch.manual_seed(0)
+    densenet = torchvision.models.densenet121(weights=None).eval()
+    with dagviz.track(densenet):
+        dn = densenet(torch.randn(1, 3, 32, 32)).sum()
+    yield "densenet121", dn, densenet, None
+    yield "densenet121", dn, densenet, 3
+    mlp, loss = dense_mlp(24, track=True)
+    for depth in (None, 1, 2):
+        yield "dense_mlp", loss, mlp, depth
+    cell, h = unrolled_rnn(200)
+    yield "rnn200", h.sum(), {"W_ih": cell.weight_ih, "W_hh": cell.weight_hh}, None
+
+
+DOT_OF = """([opened, frames]) => {
+  const g = document.querySelector('.dagviz-explorer').dagvizExplorer.g;
+  return g.dot(g.view(new Set(opened)), {frames}).source;
+}"""
+
+
+def statements(dot: str) -> list[str]:
+    """A DOT file's node and edge statements, frames (clusters) left out."""
+    out = [line.strip() for line in dot.splitlines()]
+    frame = ("subgraph", "graph [", "digraph")
+    return sorted(line for line in out if line and not line.startswith(frame) and line != "}")
+
+
+def test_the_browser_lays_out_every_view_as_layout_fit_does(pages, tmp_path):
+    """One rule in two languages: for views of a DenseNet, a dense-skip MLP and a folded RNN, the
+    DOT the browser writes equals `layout.fit` (`ExplorerData.view`) + `render.to_digraph`."""
+    page = pages.new("layout")
+    said = set()
+    for name, roots, params, depth in layout_cases():
+        data = explorer_data(roots, params, depth=depth, title=name)
+        path = dagviz.to_html(roots, tmp_path / f"{name}_{depth}.html", params=params, depth=depth, title=name)
+        page.goto(path.resolve().as_uri())
+        page.wait_for_selector(READY, timeout=60_000)
+        rng = random.Random(0)
+        ids = list(data.groups)
+        views = [[]] + ([rng.sample(ids, rng.randint(1, len(ids))) for _ in range(5)] if ids else [])
+        for opened in views:
+            drawn = data.view(opened)
+            python = to_digraph(drawn, title=name).source.replace(' size="8,12"', "")
+            browser = page.evaluate(DOT_OF, [opened, False])
+            assert canon(browser) == canon(python), f"{name} depth={depth} opened={opened}"
+            framed = page.evaluate(DOT_OF, [opened, True])  # what it lays out: the same, in frames
+            assert statements(framed) == statements(browser)
+            said.update(note.split(": ", 1)[1].split(".")[0] for note in drawn.notes)
+            if not opened:
+                assert canon(page.evaluate("document.querySelector('.dagviz-explorer').dagvizExplorer.lastDot")) \
+                    == canon(to_digraph(prepare(roots, params, depth=depth), title=name).source.replace(
+                        ' size="8,12"', "")), f"{name} depth={depth}: the first view is not draw's"
+    # the comparison covered every part of the rule: notes, and a fold said in the first caption
+    assert any("'from #k' notes" in s for s in said) and any("folded into a khaki box" in s for s in said), said
+    assert page.console_errors == [], page.console_errors
+
+
+def test_wrap_and_ranges_are_pythons(pages, tmp_path):
+    x = torch.ones(2, requires_grad=True)
+    page = open_html(pages, dagviz.to_html((x * 2).sum(), tmp_path / "tiny.html"))
+    rng = random.Random(0)
+    words = ["#1-#3,", "#12", "from", "budget=None", "a", "x" * 40, "#100-#250,", "(#k", "marks)"]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 40))) for _ in range(60)]
+    for width in (8, 32, 100):
+        js = page.evaluate("([t, w]) => t.map(x => document.querySelector('.dagviz-explorer')"
+                           ".dagvizExplorer.layoutRule.wrap(x, w))", [texts, width])
+        assert js == [textwrap.wrap(t, width) for t in texts]
+    sets = [rng.sample(range(1, 40), rng.randint(1, 20)) for _ in range(30)]
+    js = page.evaluate("(s) => s.map(m => document.querySelector('.dagviz-explorer').dagvizExplorer"
+                       ".layoutRule.ranges(m))", sets)
+    assert js == [layout._ranges(m) for m in sets]
 
 
 WIDGET_NOTEBOOK = [
