@@ -31,7 +31,8 @@ each test cell. Hidden tests use it as
   too). It lists each use of automatic differentiation, reverse or forward mode, however the function was
   imported or captured, and any operation run with gradients switched back on; it counts the work done
   (elements produced), so a gradient computed by finite differences, one forward pass per input element,
-  shows up as costing far more than a backward pass. `watch_function` puts it around every call of a custom
+  shows up as costing far more than a backward pass (and so does taking the values out of torch to do it
+  elsewhere: `.left`). `watch_function` puts it around every call of a custom
   `autograd.Function`'s forward, setup_context and backward, and counts them.
 * `Hint` is an assertion whose message is safe to show (it names no hidden value): `Items` prints it
   after the item's hint.
@@ -287,6 +288,9 @@ _Function = torch.autograd.Function
 _STATIC = staticmethod
 
 
+_LEAVE_TORCH = frozenset({"numpy", "tolist", "__array__", "item", "__float__", "__int__", "__index__", "__bool__"})
+
+
 class _Watch(TorchFunctionMode):
     """Sees every torch call of the code it wraps (on this thread)."""
 
@@ -295,9 +299,12 @@ class _Watch(TorchFunctionMode):
         self.may_record = may_record
         self.found: list[str] = []
         self.work = 0
+        self.left = 0  # elements taken out of torch (to numpy, lists, Python numbers), where no one counts work
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         name = getattr(func, "__name__", "") or ""
+        if name in _LEAVE_TORCH and args:
+            self.left += _elements(args[0])
         if name in AUTOGRAD:
             self.found.append(f"calls {name}")
         elif not self.may_record and name != "_set_grad_enabled" and _grad_enabled():
@@ -318,7 +325,8 @@ def _elements(value) -> int:
 @contextlib.contextmanager
 def no_autograd(may_record: bool | None = None):
     """Watch the code inside for automatic differentiation; yields the watch: `.found` (what it used, empty
-    if nothing) and `.work` (elements its torch calls produced).
+    if nothing), `.work` (elements its torch calls produced) and `.left` (elements it took out of torch, to
+    numpy, lists or Python numbers, where its work is not counted).
 
     `may_record`: whether operations may run with gradients switched on (default: if they are on when the
     block is entered, as in a backward that must itself be differentiable). Switching them on inside, to
