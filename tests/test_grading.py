@@ -209,6 +209,7 @@ def test_watched_call_names_what_was_reached():
 
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:FutureWarning")  # torch.func's first import
 def test_no_autograd_finds_every_kind_of_automatic_differentiation():
     import torch
     from torch.func import vjp as renamed
