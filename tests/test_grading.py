@@ -208,6 +208,71 @@ def test_watched_call_names_what_was_reached():
     assert hits == ["(the grader's profiler was removed)"]
 
 
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:FutureWarning")  # torch.func's first import
+def test_no_autograd_finds_every_kind_of_automatic_differentiation():
+    import torch
+    from torch.func import vjp as renamed
+
+    x = torch.randn(4, dtype=torch.float64)
+    with torch.no_grad(), grading_checks.no_autograd(may_record=False) as watch:
+        y = torch.tanh(x) * 2
+    assert watch.found == [] and watch.work >= 8 and watch.left == 0
+    for delegate in (
+        lambda: renamed(torch.tanh, x)[1](torch.ones(4, dtype=torch.float64)),
+        lambda: torch.func.jvp(torch.tanh, (x,), (torch.ones(4, dtype=torch.float64),)),
+    ):
+        with grading_checks.no_autograd(may_record=False) as watch:
+            delegate()
+        assert watch.found, "a renamed torch.func call must be found"
+    with torch.no_grad(), grading_checks.no_autograd(may_record=False) as watch:
+        with torch.enable_grad():
+            torch.tanh(x.clone().requires_grad_(True))
+    assert any("gradients switched on" in f for f in watch.found)
+    with torch.no_grad(), grading_checks.no_autograd(may_record=False) as watch:
+        y.numpy(), y.tolist(), y[0].item()
+    assert watch.left == 4 + 4 + 1
+
+
+def test_watch_function_counts_the_passes_and_finds_delegation():
+    import torch
+
+    class Honest(torch.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x.exp()
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(output)
+
+        @staticmethod
+        def backward(ctx, g):
+            (out,) = ctx.saved_tensors
+            return g * out
+
+    class Delegating(Honest):
+        @staticmethod
+        def backward(ctx, g):
+            (out,) = ctx.saved_tensors
+            with torch.enable_grad():
+                x = out.log().detach().requires_grad_(True)
+                return torch.autograd.grad(x.exp(), x, g)
+
+    x = torch.randn(3, dtype=torch.float64, requires_grad=True)
+    with grading_checks.watch_function(Honest, "Honest") as report:
+        y = Honest.apply(x)
+        grading_checks.own_node(y, Honest, "Honest")
+        y.sum().backward()
+    grading_checks.require_own(report, "Honest", passes=1)
+    assert report["forward"] == 1 and Honest.forward.__name__ == "forward"  # the methods are put back
+    with grading_checks.watch_function(Delegating, "Delegating") as report:
+        Delegating.apply(x).sum().backward()
+    with pytest.raises(grading_checks.Hint, match="compute the gradient yourself"):
+        grading_checks.require_own(report, "Delegating")
+    with pytest.raises(grading_checks.Hint, match="derived from torch.autograd.Function"):
+        grading_checks.check_function_class(object, "Nope")
+
 # ---- the guard ------------------------------------------------------------------------------------
 @pytest.fixture
 def guard():

@@ -26,29 +26,52 @@ each test cell. Hidden tests use it as
   state of the notebook. That is how a task that forbids a library is checked.
 * `watched_call` runs a student's function under a profiler and says which forbidden functions it
   reached: a library Jacobian, a reverse-mode pass in a forward-mode answer, dagviz in a walk.
+* `no_autograd` watches code that must differentiate by hand: every torch call it makes (a
+  `TorchFunctionMode`) and every Python or C function it reaches (a profiler, in the threads it starts
+  too). It lists each use of automatic differentiation, reverse or forward mode, however the function was
+  imported or captured, and any operation run with gradients switched back on; it counts the work done
+  (elements produced), so a gradient computed by finite differences, one forward pass per input element,
+  shows up as costing far more than a backward pass (and so does taking the values out of torch to do it
+  elsewhere: `.left`). `watch_function` puts it around every call of a custom
+  `autograd.Function`'s forward, setup_context and backward, and counts them.
+* `Hint` is an assertion whose message is safe to show (it names no hidden value): `Items` prints it
+  after the item's hint.
 """
 
 from __future__ import annotations
 
 import builtins
 import contextlib
+import inspect
 import json
 import math
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 
 import torch
+from torch.overrides import TorchFunctionMode
 
 # Functions below look builtins up in a private copy, taken before any submission code ran.
 __builtins__ = dict(vars(builtins))
 _GRADER_DIR: str | None = None  # set by grading_guard when it starts the kernel
-_scores: list[float] = []
+
+
+def _score_store():
+    """This cell's scores, reachable only through the three functions (the guard restores functions;
+    a list bound to a module name could be swapped for a lookalike that reports full marks)."""
+    scores: list[float] = []
+    return scores.clear, scores.append, lambda: min(scores) if scores else None
+
+
+_clear_scores, _add_score, _lowest_score = _score_store()
 _PLAIN = (bool, int, float, str, type(None))
 _TENSOR = torch.Tensor
 _tolist = torch.Tensor.tolist
 _detach = torch.Tensor.detach
+_reshape = torch.Tensor.reshape
 _isclose = math.isclose
 _isfinite = math.isfinite
 _run = subprocess.run
@@ -60,17 +83,21 @@ class NotUnderAutograder(RuntimeError):
     pass
 
 
+class Hint(AssertionError):
+    """A failed check whose message names no hidden input or expected value: `Items` shows it."""
+
+
 def under_autograder() -> bool:
     return _GRADER_DIR is not None
 
 
 def _begin_cell() -> None:
-    _scores.clear()
+    _clear_scores()
 
 
 def _end_cell() -> float | None:
     """The score this test cell computed (the lowest, if the cell computed several)."""
-    return min(_scores) if _scores else None
+    return _lowest_score()
 
 
 # ---- partial credit --------------------------------------------------------------------------
@@ -89,7 +116,12 @@ class Items:
         try:
             yield
         except Exception as exc:  # noqa: BLE001 - the code under test may raise anything
-            label = hint if isinstance(exc, AssertionError) else f"{hint} (raised {type(exc).__name__})"
+            if isinstance(exc, Hint):
+                label = f"{hint}: {exc}"
+            elif isinstance(exc, AssertionError):
+                label = hint
+            else:
+                label = f"{hint} (raised {type(exc).__name__})"
             self.failed[label] = self.failed.get(label, 0) + 1
         else:
             self.passed += 1
@@ -105,7 +137,7 @@ class Items:
         value = self.points if self.passed == self.total else round(self.points * self.passed / self.total, 2)
         print(summary)
         if under_autograder():
-            _scores.append(value)  # the guard publishes it as this cell's result
+            _add_score(value)  # the guard publishes it as this cell's result
             return None
         return value
 
@@ -236,3 +268,171 @@ def watched_call(fn, *args, names=(), packages=()):
     if not still:
         hits.append("(the grader's profiler was removed)")
     return result, sorted(set(hits))
+
+
+# ---- code that must differentiate by hand --------------------------------------------------------
+#: Names of the functions that differentiate automatically: reverse mode (backward, autograd.grad and the
+#: engine under them), forward mode (dual numbers), torch.func and torch.autograd.functional. Matched on
+#: the torch call itself, on Python functions of the torch package and on C functions, so renaming an
+#: import or capturing the function before the test changes nothing.
+AUTOGRAD = frozenset({
+    "grad", "backward", "_engine_run_backward", "run_backward", "vjp", "jvp", "jacrev", "jacfwd", "jacobian",
+    "hessian", "hvp", "vhp", "vmap", "vmap_impl", "grad_and_value", "linearize", "make_dual", "_make_dual",
+    "unpack_dual", "_unpack_dual", "_vjp_with_argnums", "_jvp_with_argnums", "_grad_and_value_impl",
+})
+_grad_enabled = torch.is_grad_enabled
+_numel = torch.Tensor.numel
+_getattr_static = inspect.getattr_static
+_thread_getprofile, _thread_setprofile = threading.getprofile, threading.setprofile
+_Function = torch.autograd.Function
+_STATIC = staticmethod
+
+
+_LEAVE_TORCH = frozenset({"numpy", "tolist", "__array__", "item", "__float__", "__int__", "__index__", "__bool__"})
+
+
+class _Watch(TorchFunctionMode):
+    """Sees every torch call of the code it wraps (on this thread)."""
+
+    def __init__(self, may_record: bool):
+        super().__init__()
+        self.may_record = may_record
+        self.found: list[str] = []
+        self.work = 0
+        self.left = 0  # elements taken out of torch (to numpy, lists, Python numbers), where no one counts work
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        name = getattr(func, "__name__", "") or ""
+        if name in _LEAVE_TORCH and args:
+            self.left += _elements(args[0])
+        if name in AUTOGRAD:
+            self.found.append(f"calls {name}")
+        elif not self.may_record and name != "_set_grad_enabled" and _grad_enabled():
+            self.found.append(f"runs {name} with gradients switched on (it records a graph)")
+        result = func(*args, **(kwargs or {}))
+        self.work += _elements(result)
+        return result
+
+
+def _elements(value) -> int:
+    if isinstance(value, _TENSOR):
+        return int(_numel(value))
+    if type(value) in (tuple, list):
+        return sum(_elements(v) for v in value)
+    return 0
+
+
+@contextlib.contextmanager
+def no_autograd(may_record: bool | None = None):
+    """Watch the code inside for automatic differentiation; yields the watch: `.found` (what it used, empty
+    if nothing), `.work` (elements its torch calls produced) and `.left` (elements it took out of torch, to
+    numpy, lists or Python numbers, where its work is not counted).
+
+    `may_record`: whether operations may run with gradients switched on (default: if they are on when the
+    block is entered, as in a backward that must itself be differentiable). Switching them on inside, to
+    record a graph and differentiate it, is found either way."""
+    watch = _Watch(_grad_enabled() if may_record is None else may_record)
+    found = watch.found
+
+    def profiler(frame, event, arg):
+        if event == "call":
+            code = frame.f_code
+            if code.co_name in AUTOGRAD and code.co_filename.startswith(_TORCH_DIR):
+                found.append(f"calls {code.co_name}")
+        elif event == "c_call" and (getattr(arg, "__name__", "") or "") in AUTOGRAD:
+            found.append(f"calls {arg.__name__}")
+
+    previous, previous_threads = _getprofile(), _thread_getprofile()
+    _setprofile(profiler)
+    _thread_setprofile(profiler)  # threads the code starts are watched too
+    try:
+        with watch:
+            yield watch
+    finally:
+        still = _getprofile() is profiler and _thread_getprofile() is profiler
+        _setprofile(previous)
+        _thread_setprofile(previous_threads)
+        if not still:
+            found.append("removes the grader's profiler")
+
+
+def check_function_class(cls, name: str) -> None:
+    """`cls` is a custom autograd Function that autograd will really call: Hint otherwise."""
+    if not (isinstance(cls, type) and issubclass(cls, _Function)):
+        raise Hint(f"{name} must be a class derived from torch.autograd.Function")
+    if type(cls) is not type(_Function):
+        raise Hint(f"{name} must not change the metaclass of torch.autograd.Function")
+    if _getattr_static(cls, "apply") is not _getattr_static(_Function, "apply"):
+        raise Hint(f"{name} must not replace apply: define forward, setup_context and backward")
+    if _getattr_static(cls, "forward") is _getattr_static(_Function, "forward"):
+        raise Hint(f"{name} has no forward")
+
+
+def own_node(output, cls, name: str) -> None:
+    """The output's grad_fn is the node of `cls` itself (XBackward), made by `cls.apply`."""
+    node = output.grad_fn if isinstance(output, _TENSOR) else None
+    if node is None or getattr(type(node), "_forward_cls", None) is not cls:
+        raise Hint(f"the result must come from {name}.apply, whose node ({name}Backward) computes the gradient")
+
+
+@contextlib.contextmanager
+def watch_function(cls, name: str):
+    """While active, every call of the custom Function's forward, setup_context and backward (or vjp) is
+    counted and watched by `no_autograd`. Yields a dict: calls per method, `found` and `work` (backward)."""
+    check_function_class(cls, name)
+    report = {"forward": 0, "setup_context": 0, "backward": 0, "found": [], "work": 0}
+    backward = "vjp" if _getattr_static(cls, "vjp") is not _getattr_static(_Function, "vjp") else "backward"
+    saved = {}
+    for method, key in (("forward", "forward"), ("setup_context", "setup_context"), (backward, "backward")):
+        raw = _getattr_static(cls, method)
+        if raw is _getattr_static(_Function, method):
+            continue  # not defined (setup_context in the older style): nothing of the student's to watch
+        if type(raw) is not _STATIC:
+            raise Hint(f"{name}.{method} must be a @staticmethod")
+        saved[method] = (method in vars(cls), raw)
+        setattr(cls, method, _STATIC(_watched_method(raw.__func__, key, report)))
+    try:
+        yield report
+    finally:
+        for method, (own, raw) in saved.items():
+            if own:
+                setattr(cls, method, raw)
+            else:
+                delattr(cls, method)
+
+
+def _watched_method(inner, key: str, report: dict):
+    def watched(*args, **kwargs):
+        report[key] += 1
+        with no_autograd() as watch:
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                report["found"] += [f"{key} {what}" for what in watch.found]
+                if key == "backward":
+                    report["work"] += watch.work
+
+    return watched
+
+
+def floats(value, what: str = "the result") -> list[float]:
+    """The numbers of exactly a torch.Tensor (no subclass, no lookalike), flattened, as Python floats."""
+    if type(value) is not _TENSOR:
+        raise Hint(f"{what} must be a torch.Tensor, not {type(value).__name__}")
+    return [float(v) for v in _tolist(_reshape(_detach(value), (-1,)))]
+
+
+def require(condition, message: str) -> None:
+    """Hint(message) unless `condition`: for checks whose failure the student should read about."""
+    if not condition:
+        raise Hint(message)
+
+
+def require_own(report: dict, name: str, passes: int | None = None) -> None:
+    """After `watch_function`: the Function's backward ran (`passes` times, if given) and nothing of it
+    (forward, setup_context, backward) used automatic differentiation."""
+    require(report["backward"] > 0, f"{name}.backward never ran: the gradient must come from it")
+    if passes is not None:
+        require(report["backward"] == passes, f"one backward pass must call {name}.backward exactly once")
+    if report["found"]:
+        raise Hint(f"{name}'s {report['found'][0]}: compute the gradient yourself, with tensor operations")

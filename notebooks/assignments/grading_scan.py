@@ -16,7 +16,10 @@ Two levels:
             that returns a hard-coded value, file access. Flagged for the instructor; the score stands.
 
 Per-cell rules come from the *source* notebook's cell metadata, `metadata.grading` of an answer cell:
-`{"forbid": ["torch", "numpy"], "literal": true}` (see notebooks/assignments/README.md).
+`{"forbid": ["torch", "numpy"], "literal": true}` (see notebooks/assignments/README.md). A forbidden
+name matches itself and what is under it (`torch.func` matches `torch.func.vjp`), also through the
+cell's own import aliases (`from torch import autograd as ag` makes `ag.grad` `torch.autograd.grad`);
+a name that starts with a dot matches that attribute of anything (`.backward` matches `loss.backward()`).
 """
 
 from __future__ import annotations
@@ -84,6 +87,12 @@ def _root_name(node: ast.AST) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
+def _torch_private(name: str) -> bool:
+    """torch._C, torch.autograd.Variable._execution_engine: a private part of torch (not a dunder)."""
+    parts = name.split(".")
+    return parts[0] == "torch" and any(p.startswith("_") and not p.startswith("__") for p in parts[1:])
+
+
 def _is_literal(node: ast.AST) -> bool:
     try:
         ast.literal_eval(node)
@@ -120,10 +129,26 @@ def scan_source(source: str, cell: str, rules: dict | None = None) -> list[Findi
     except SyntaxError as err:
         return found + [Finding(cell, err.lineno or 0, "review", "the cell is not valid Python")]
 
-    forbid = tuple(rules.get("forbid", ()))
+    forbid = tuple(f for f in rules.get("forbid", ()) if not f.startswith("."))
+    forbid_attrs = {f[1:] for f in rules.get("forbid", ()) if f.startswith(".")}
     imported: set[str] = set()
+    aliases: dict[str, str] = {}  # name bound by an import of this cell -> the dotted name it stands for
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    aliases[alias.asname] = alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+
+    def resolved(name: str) -> str:
+        head, _, rest = name.partition(".")
+        full = aliases.get(head, head)
+        return f"{full}.{rest}" if rest else full
 
     def forbidden(name: str) -> str | None:
+        name = resolved(name)
         return next((f for f in forbid if name == f or name.startswith(f + ".")), None)
 
     for node in ast.walk(tree):
@@ -150,14 +175,19 @@ def scan_source(source: str, cell: str, rules: dict | None = None) -> list[Findi
                 add(node, "review", f"uses {node.id}, which this answer must not use")
         elif isinstance(node, ast.Attribute):
             name = _dotted(node)
+            full = resolved(name) if name else ""
             if node.attr in DANGEROUS_DUNDERS:
                 add(node, "tamper", f"uses the attribute {node.attr}")
             elif node.attr in FRAME_ATTRS:
                 add(node, "tamper", f"uses frames or tracebacks ({node.attr})")
-            elif node.attr in TORCH_HOOKS or (name or "").startswith("torch._"):
+            elif node.attr in TORCH_HOOKS or _torch_private(full):
                 add(node, "tamper", f"uses torch internals or hooks ({name or node.attr})")
-            elif name and forbidden(name) and not isinstance(getattr(node, "ctx", None), ast.Store):
+            elif isinstance(getattr(node, "ctx", None), ast.Store):
+                pass
+            elif name and forbidden(name):
                 add(node, "review", f"uses {name}, which this answer must not use")
+            elif node.attr in forbid_attrs:
+                add(node, "review", f"uses .{node.attr}, which this answer must not use")
         elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
             targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
             for target in targets:

@@ -1,7 +1,8 @@
-# Cheat: each backward recomputes its forward with gradients switched back on and lets autograd
-# differentiate it (torch.autograd.grad), instead of deriving the gradient.
-# ruff: noqa: F821 (answer cells: names such as torch, Function, F come from the notebook)
-# --- answer cell: logcosh ---
+# class: delegate
+# what: each backward recomputes its forward with gradients switched back on and lets autograd
+#   differentiate it (torch.autograd.grad, .backward()), with create_graph where a double backward is asked.
+# flag: review
+# %% answer logcosh
 class LogCosh(Function):
     @staticmethod
     def forward(x):
@@ -18,7 +19,7 @@ class LogCosh(Function):
         with torch.enable_grad():
             x = x.detach().requires_grad_(True)
             return torch.autograd.grad(LogCosh.forward(x), x, grad_output)
-# --- answer cell: logsumexp ---
+# %% answer logsumexp
 class LogSumExp(Function):
     @staticmethod
     def forward(x):
@@ -35,7 +36,7 @@ class LogSumExp(Function):
         with torch.enable_grad():
             xx = x if create else x.detach().requires_grad_(True)
             return torch.autograd.grad(torch.logsumexp(xx, dim=-1), xx, grad_output, create_graph=create)
-# --- answer cell: logaddexp ---
+# %% answer logaddexp
 class LogAddExp(Function):
     @staticmethod
     def forward(a, b):

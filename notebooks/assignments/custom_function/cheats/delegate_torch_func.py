@@ -1,7 +1,8 @@
-# Cheat: each backward asks torch.func (vjp) for the gradient of its own forward; the autograd
-# functions are imported under other names so that a text search for "autograd.grad" finds nothing.
-# ruff: noqa: F821 (answer cells: names such as torch, Function, F come from the notebook)
-# --- answer cell: logcosh ---
+# class: delegate
+# what: each backward asks torch.func (vjp) for the gradient of its own forward, imported under another
+#   name so that a text search for "autograd.grad" or "torch.func" in the Functions finds nothing.
+# flag: review
+# %% answer logcosh
 from torch.func import vjp as _pullback
 
 
@@ -20,7 +21,7 @@ class LogCosh(Function):
         (x,) = ctx.saved_tensors
         _, pull = _pullback(LogCosh.forward, x.detach())
         return pull(grad_output)
-# --- answer cell: logsumexp ---
+# %% answer logsumexp
 class LogSumExp(Function):
     @staticmethod
     def forward(x):
@@ -35,7 +36,7 @@ class LogSumExp(Function):
         (x,) = ctx.saved_tensors
         _, pull = _pullback(lambda t: torch.logsumexp(t, dim=-1), x)
         return pull(grad_output)
-# --- answer cell: logaddexp ---
+# %% answer logaddexp
 class LogAddExp(Function):
     @staticmethod
     def forward(a, b):
