@@ -158,3 +158,25 @@ def test_hidden_lines_are_secret():
     broken = copy.deepcopy(nb)
     broken["cells"][0]["source"] = "### BEGIN HIDDEN TESTS\nassert True"
     assert A.structure_problems(broken)
+
+
+def test_verdict_holds_honest_answers_to_full_marks_and_cheats_to_their_limit(tmp_path):
+    """The self-check's rule, on made-up results: an honest alternative below full marks, or flagged, fails;
+    a cheat over its limit fails; the same scores the other way round pass."""
+    import types
+
+    sys.path.insert(0, str(DRIVER.parent))
+    import grading_cheats
+
+    points = {"test_a": 4.0, "test_b": 6.0}
+
+    def job(kind, cls, auto, scan=()):
+        cheat = grading_cheats.Cheat("x", tmp_path / "x.py", cls, "made up")
+        return types.SimpleNamespace(kind=kind, cheat=cheat, student="x", error=None, max=10.0, score=auto, auto=auto,
+                                     errors=[], scan=list(scan), failed=[], flag="review" if scan else "none")
+
+    assert A.verdict(job("honest", "honest", 10.0), points) is None
+    assert "honest answer x scores 6/10" in A.verdict(job("honest", "honest", 6.0), points)
+    assert A.verdict(job("honest", "honest", 10.0, ["[scan] review: x"]), points) is not None
+    assert A.verdict(job("cheat", "hooks", 2.0), points) is None
+    assert "over its limit 2" in A.verdict(job("cheat", "hooks", 2.5), points)

@@ -16,7 +16,8 @@ For every assignment `notebooks/assignments/<name>/<name>.ipynb` (or only the NA
    * the untouched student version: 0 points;
    * every cheat in `<name>/cheats/*.py` (see grading_cheats.py): at most 20% of the points, or the
      points of the tests it honestly answers, on the autograder alone, before the scan's hold; and
-     flagged by the scan at least as its header says.
+     flagged by the scan at least as its header says;
+   * every honest alternative in the same folder (`# class: honest`): full marks, nothing flagged.
 4. print one table of all of them, with the time each took.
 
 Before `finetuning` it runs `python -m autograd_course backbone` (see PREPARE), so building the cached
@@ -363,7 +364,8 @@ def make_jobs(name: str, prep: dict, cheats: bool) -> list[Job]:
     if cheats:
         for cheat in grading_cheats.load(HERE / name):
             submission = grading_cheats.build(cheat, prep["student"])
-            jobs.append(Job(name, cheat.name, submission, prep["template"], "cheat", cheat))
+            kind = "honest" if cheat.cls == grading_cheats.HONEST else "cheat"
+            jobs.append(Job(name, cheat.name, submission, prep["template"], kind, cheat))
     return jobs
 
 
@@ -374,10 +376,11 @@ def verdict(job: Job, points: dict[str, float]) -> str | None:
         return f"nbgrader autograde failed:\n{job.error}"
     if job.max != total:
         return f"the gradebook's max score {job.max:g} differs from the notebook's {total:g}"
-    if job.kind == "solution":
+    if job.kind in ("solution", "honest"):
         if job.score != total or job.errors or job.scan:
             details = [f"failed: {f}" for f in job.failed] + [f"cell {i}: {e}: {v}" for i, e, v in job.errors]
-            return f"the solutions score {job.score:g}/{total:g}:\n  " + "\n  ".join(details + job.scan)
+            what = "the solutions score" if job.kind == "solution" else f"the honest answer {job.student} scores"
+            return f"{what} {job.score:g}/{total:g}:\n  " + "\n  ".join(details + job.scan)
     elif job.kind == "blank":
         if job.score != 0 or job.auto != 0:
             return f"the unanswered student version scores {job.auto:g}/{total:g}: a test passes without an answer"
@@ -398,7 +401,8 @@ def print_table(rows: list[tuple[Job, dict, str | None]]) -> None:
     lines = []
     for job, points, problem in rows:
         total = sum(points.values())
-        limit = f"<={job.cheat.limit(points):g}" if job.cheat else f"={total if job.kind == 'solution' else 0:g}"
+        limit = (f"<={job.cheat.limit(points):g}" if job.kind == "cheat"
+                 else f"={total if job.kind in ('solution', 'honest') else 0:g}")
         lines.append((job.name, job.student, job.cheat.cls if job.cheat else "-", f"{job.score:g}/{total:g}",
                       f"{job.auto:g} ({100 * job.auto / total:.0f}%)", limit, job.flag, f"{job.seconds:.0f}s",
                       "ok" if problem is None else "FAIL"))
@@ -487,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n" + "\n\n".join(f"FAIL {f}" for f in failures), file=sys.stderr)
         print(f"\n{len(failures)} check(s) failed", file=sys.stderr)
         return 1
-    print("solutions: full marks; blank versions: zero; every cheat within its limit. "
+    print("solutions and honest alternatives: full marks; blank versions: zero; every cheat within its limit. "
           "Student versions in release/<name>/<name>.ipynb")
     return 0
 

@@ -14,6 +14,11 @@ Each assignment keeps its cheats in `notebooks/assignments/<name>/cheats/<cheat>
     # %% edit test_graph_nodes            a new source for a locked cell (nbgrader must put it back)
     ...code...
 
+A file with `# class: honest` is the opposite: a correct answer written differently from the
+solution (other formulas, other library calls, long-hand steps), which must score **full marks** with
+nothing for the scan to flag. They keep the defences from punishing honest work that does not look
+like the solution (a work count too tight, a forbidden name too broad).
+
 Answer cells a cheat does not mention keep the student version's stub. The self-check
 (`assignments.py`) autogrades every cheat like any submission and requires its score to stay within
 `limit()`: 20% of the points, or the points of the test cells it honestly answers if that is more.
@@ -35,6 +40,7 @@ CLASSES = {
     "rewrite_data": "rewrites the data the checks compare against",
     "hardcode": "hard-codes the visible answers",
 }
+HONEST = "honest"  # not a cheat: a different correct answer, which must get full marks (see above)
 LEVELS = ("none", "review", "tamper")
 SHARE = 0.2  # a cheat may score at most this share of the points (beyond what it honestly solves)
 
@@ -82,13 +88,16 @@ def parse(path: pathlib.Path) -> Cheat:
             header[head.group(1)] = head.group(2)
         elif line.strip() and not line.startswith("#"):
             raise CheatError(f"{path}:{number}: code before the first '# %%' cell marker")
-    if header.get("class") not in CLASSES:
-        raise CheatError(f"{path}: '# class:' must be one of {', '.join(CLASSES)}")
+    if header.get("class") not in (*CLASSES, HONEST):
+        raise CheatError(f"{path}: '# class:' must be one of {', '.join(CLASSES)} or {HONEST}")
     if not header.get("what"):
         raise CheatError(f"{path}: '# what:' must say how the cheat works")
     flag = header.get("flag", "none")
     if flag not in LEVELS:
         raise CheatError(f"{path}: '# flag:' must be one of {', '.join(LEVELS)}")
+    if header["class"] == HONEST and (flag != "none" or header.get("honest")):
+        raise CheatError(f"{path}: an honest answer takes neither '# flag:' nor '# honest:' "
+                         "(it must get full marks, with nothing flagged)")
     if not cells:
         raise CheatError(f"{path}: no '# %% answer <grade_id>' cell")
     cheat = Cheat(path.stem, path, header["class"], header["what"],
