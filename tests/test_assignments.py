@@ -177,6 +177,6 @@ def test_verdict_holds_honest_answers_to_full_marks_and_cheats_to_their_limit(tm
 
     assert A.verdict(job("honest", "honest", 10.0), points) is None
     assert "honest answer x scores 6/10" in A.verdict(job("honest", "honest", 6.0), points)
-    assert A.verdict(job("honest", "honest", 10.0, ["[scan] review: x"]), points) is not None
+    assert A.verdict(job("honest", "honest", 10.0, ["[scan] review: x"]), points) is not None  # flag: none declared
     assert A.verdict(job("cheat", "hooks", 2.0), points) is None
     assert "over its limit 2" in A.verdict(job("cheat", "hooks", 2.5), points)

@@ -127,8 +127,8 @@ def test_every_assignment_has_a_cheat_of_every_class(name):
         found = grading_scan.scan_notebook(built, rules)
         level = max((grading_cheats.LEVELS.index(f.level) for f in found), default=0)
         assert level >= grading_cheats.LEVELS.index(cheat.flag), f"{cheat.name}: the scan should flag {cheat.flag}"
-        if cheat.cls == grading_cheats.HONEST:  # a correct answer written differently: nothing to flag
-            assert found == [], f"{cheat.name}: an honest answer is flagged: {found}"
+        if cheat.cls == grading_cheats.HONEST:  # a correct answer written differently: never held by the scan
+            assert level <= grading_cheats.LEVELS.index(cheat.flag), f"{cheat.name}: honest, but flagged: {found}"
         assert cheat.limit(points) >= 0.2 * sum(points.values())
 
 
@@ -140,7 +140,7 @@ def test_cheat_files_are_checked(tmp_path):
     bad.write_text("# class: hooks\n# what: x\nprint(1)\n")
     with pytest.raises(grading_cheats.CheatError, match="before the first"):
         grading_cheats.parse(bad)
-    bad.write_text("# class: honest\n# what: x\n# flag: review\n# %% answer a\npass\n")
+    bad.write_text("# class: honest\n# what: x\n# flag: tamper\n# %% answer a\npass\n")
     with pytest.raises(grading_cheats.CheatError, match="honest answer"):
         grading_cheats.parse(bad)
     ok = tmp_path / "ok.py"

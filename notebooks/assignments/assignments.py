@@ -17,7 +17,8 @@ For every assignment `notebooks/assignments/<name>/<name>.ipynb` (or only the NA
    * every cheat in `<name>/cheats/*.py` (see grading_cheats.py): at most 20% of the points, or the
      points of the tests it honestly answers, on the autograder alone, before the scan's hold; and
      flagged by the scan at least as its header says;
-   * every honest alternative in the same folder (`# class: honest`): full marks, nothing flagged.
+   * every honest alternative in the same folder (`# class: honest`): full marks, never held by the
+     scan, which finds at most what its `# flag:` says (none or review).
 4. print one table of all of them, with the time each took.
 
 Before `finetuning` it runs `python -m autograd_course backbone` (see PREPARE), so building the cached
@@ -376,11 +377,17 @@ def verdict(job: Job, points: dict[str, float]) -> str | None:
         return f"nbgrader autograde failed:\n{job.error}"
     if job.max != total:
         return f"the gradebook's max score {job.max:g} differs from the notebook's {total:g}"
-    if job.kind in ("solution", "honest"):
+    levels = ("none", "review", "tamper")
+    if job.kind == "honest":
+        allowed = levels.index(job.cheat.flag)
+        if job.score != total or job.errors or levels.index(job.flag) > allowed:
+            details = [f"failed: {f}" for f in job.failed] + [f"cell {i}: {e}: {v}" for i, e, v in job.errors]
+            return (f"the honest answer {job.student} scores {job.score:g}/{total:g} (the scan may find at most "
+                    f"{job.cheat.flag}):\n  " + "\n  ".join(details + job.scan))
+    elif job.kind == "solution":
         if job.score != total or job.errors or job.scan:
             details = [f"failed: {f}" for f in job.failed] + [f"cell {i}: {e}: {v}" for i, e, v in job.errors]
-            what = "the solutions score" if job.kind == "solution" else f"the honest answer {job.student} scores"
-            return f"{what} {job.score:g}/{total:g}:\n  " + "\n  ".join(details + job.scan)
+            return f"the solutions score {job.score:g}/{total:g}:\n  " + "\n  ".join(details + job.scan)
     elif job.kind == "blank":
         if job.score != 0 or job.auto != 0:
             return f"the unanswered student version scores {job.auto:g}/{total:g}: a test passes without an answer"
@@ -390,8 +397,8 @@ def verdict(job: Job, points: dict[str, float]) -> str | None:
             return (f"cheat {job.cheat.name} ({job.cheat.cls}) scores {job.auto:g}/{total:g} on the autograder, "
                     f"over its limit {limit:g}; passed: " +
                     ", ".join(g for g in points if all(not f.startswith(g + " ") for f in job.failed)))
-        need = ("none", "review", "tamper").index(job.cheat.flag)
-        if ("none", "review", "tamper").index(job.flag) < need:
+        need = levels.index(job.cheat.flag)
+        if levels.index(job.flag) < need:
             return f"cheat {job.cheat.name}: the scan should flag it ({job.cheat.flag}), it found {job.flag}"
     return None
 

@@ -15,8 +15,10 @@ Each assignment keeps its cheats in `notebooks/assignments/<name>/cheats/<cheat>
     ...code...
 
 A file with `# class: honest` is the opposite: a correct answer written differently from the
-solution (other formulas, other library calls, long-hand steps), which must score **full marks** with
-nothing for the scan to flag. They keep the defences from punishing honest work that does not look
+solution (other formulas, other library calls, long-hand steps), which must score **full marks**, never
+held by the scan: its `# flag:` is the most the scan may find (none, or review where an honest route
+looks like a cheat's, such as a module hook to read features; a review note leaves the score standing).
+They keep the defences from punishing honest work that does not look
 like the solution (a work count too tight, a forbidden name too broad).
 
 Answer cells a cheat does not mention keep the student version's stub. The self-check
@@ -95,9 +97,9 @@ def parse(path: pathlib.Path) -> Cheat:
     flag = header.get("flag", "none")
     if flag not in LEVELS:
         raise CheatError(f"{path}: '# flag:' must be one of {', '.join(LEVELS)}")
-    if header["class"] == HONEST and (flag != "none" or header.get("honest")):
-        raise CheatError(f"{path}: an honest answer takes neither '# flag:' nor '# honest:' "
-                         "(it must get full marks, with nothing flagged)")
+    if header["class"] == HONEST and (flag == "tamper" or header.get("honest")):
+        raise CheatError(f"{path}: an honest answer takes no '# honest:' and at most '# flag: review' "
+                         "(it must get full marks, never held by the scan)")
     if not cells:
         raise CheatError(f"{path}: no '# %% answer <grade_id>' cell")
     cheat = Cheat(path.stem, path, header["class"], header["what"],

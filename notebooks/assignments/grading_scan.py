@@ -51,7 +51,10 @@ DANGEROUS_DUNDERS = {
 FRAME_ATTRS = {"tb_frame", "tb_next", "f_back", "f_locals", "f_globals", "f_builtins", "f_code", "gi_frame",
                "cr_frame", "ag_frame", "co_code", "f_trace"}
 TORCH_HOOKS = {"overrides", "library", "TorchFunctionMode", "TorchDispatchMode", "_python_dispatch",
-               "__torch_function__", "__torch_dispatch__", "register_forward_hook", "register_full_backward_hook"}
+               "__torch_function__", "__torch_dispatch__"}
+# A module hook is also the ordinary way to read activations (features), so it is only shown to the reviewer.
+MODULE_HOOKS = {"register_forward_hook", "register_forward_pre_hook", "register_full_backward_hook",
+                "register_full_backward_pre_hook"}
 COMPARISON_DUNDERS = {"__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__bool__", "__hash__",
                       "__instancecheck__", "__subclasscheck__", "__float__", "__int__", "__index__", "__abs__"}
 # Names that usually hold a module in these notebooks, even when the cell did not import them itself.
@@ -182,6 +185,8 @@ def scan_source(source: str, cell: str, rules: dict | None = None) -> list[Findi
                 add(node, "tamper", f"uses frames or tracebacks ({node.attr})")
             elif node.attr in TORCH_HOOKS or _torch_private(full):
                 add(node, "tamper", f"uses torch internals or hooks ({name or node.attr})")
+            elif node.attr in MODULE_HOOKS:
+                add(node, "review", f"registers a module hook ({name or node.attr}): check it only reads")
             elif isinstance(getattr(node, "ctx", None), ast.Store):
                 pass
             elif name and forbidden(name):
