@@ -370,24 +370,28 @@ def make_jobs(name: str, prep: dict, cheats: bool) -> list[Job]:
     return jobs
 
 
+def _why(job: Job) -> str:
+    """The failed test cells, error outputs and scan notes of a job that should have had full marks."""
+    details = [f"failed: {f}" for f in job.failed] + [f"cell {i}: {e}: {v}" for i, e, v in job.errors]
+    return "\n  " + "\n  ".join(details + job.scan)
+
+
 def verdict(job: Job, points: dict[str, float]) -> str | None:
     """None when the job scored as it must, else why not."""
+    from grading_cheats import LEVELS
+
     total = sum(points.values())
     if job.error:
         return f"nbgrader autograde failed:\n{job.error}"
     if job.max != total:
         return f"the gradebook's max score {job.max:g} differs from the notebook's {total:g}"
-    levels = ("none", "review", "tamper")
     if job.kind == "honest":
-        allowed = levels.index(job.cheat.flag)
-        if job.score != total or job.errors or levels.index(job.flag) > allowed:
-            details = [f"failed: {f}" for f in job.failed] + [f"cell {i}: {e}: {v}" for i, e, v in job.errors]
+        if job.score != total or job.errors or LEVELS.index(job.flag) > LEVELS.index(job.cheat.flag):
             return (f"the honest answer {job.student} scores {job.score:g}/{total:g} (the scan may find at most "
-                    f"{job.cheat.flag}):\n  " + "\n  ".join(details + job.scan))
+                    f"{job.cheat.flag}):" + _why(job))
     elif job.kind == "solution":
         if job.score != total or job.errors or job.scan:
-            details = [f"failed: {f}" for f in job.failed] + [f"cell {i}: {e}: {v}" for i, e, v in job.errors]
-            return f"the solutions score {job.score:g}/{total:g}:\n  " + "\n  ".join(details + job.scan)
+            return f"the solutions score {job.score:g}/{total:g}:" + _why(job)
     elif job.kind == "blank":
         if job.score != 0 or job.auto != 0:
             return f"the unanswered student version scores {job.auto:g}/{total:g}: a test passes without an answer"
@@ -397,8 +401,7 @@ def verdict(job: Job, points: dict[str, float]) -> str | None:
             return (f"cheat {job.cheat.name} ({job.cheat.cls}) scores {job.auto:g}/{total:g} on the autograder, "
                     f"over its limit {limit:g}; passed: " +
                     ", ".join(g for g in points if all(not f.startswith(g + " ") for f in job.failed)))
-        need = levels.index(job.cheat.flag)
-        if levels.index(job.flag) < need:
+        if LEVELS.index(job.flag) < LEVELS.index(job.cheat.flag):
             return f"cheat {job.cheat.name}: the scan should flag it ({job.cheat.flag}), it found {job.flag}"
     return None
 
