@@ -1,25 +1,19 @@
-"""A static scan of the cells a student wrote, run in the grader's own process (never in the kernel).
+"""Review notes: a static scan of the cells a student wrote, for the instructor. It decides nothing.
 
-The runtime guard (`grading_guard.py`) undoes hooks and patches around test cells, but code that goes
-after the guard itself (through `gc`, frames, `sys`, the kernel object) can defeat anything that runs
-in the same process. Such code has to name what it reaches for, and this scan, which reads the
-submitted source before any of it runs and cannot be influenced by it, looks for exactly that.
-
-Two levels:
-
-``tamper``  reaching for the grading machinery or the interpreter: IPython's hooks, `sys`, `gc`,
-            frames, dunder attributes such as `__globals__` or `__subclasses__`, `exec`/`eval`,
-            magics, patching an attribute of a module, torch internals and modes. The grader holds
-            the notebook's score at zero until an instructor has looked (`grading_preprocessors`).
-``review``  suspicious but sometimes honest: comparison dunders (`__eq__` that may always say yes),
-            a library the task forbids, a computed answer where a literal is asked for, a function
-            that returns a hard-coded value, file access. Flagged for the instructor; the score stands.
+Scores come from the trusted grader (`autograde.TrustedGrade`), which never shares a process with the
+student's code, so nothing a notebook does can raise its score and nothing here is needed to stop it.
+The scan reads the submitted source in the grader's process and points the instructor at code worth a
+look: reaching for the interpreter or the grading machinery (`tamper`), or patterns that are sometimes
+honest (`review`: comparison dunders, a library the task forbids, a computed answer where a literal is
+asked for, a function returning a hard-coded value, file access, a module hook). Each finding becomes a
+comment on the answer cell and a "needs manual grade" flag in the gradebook (`ReviewNotes`); the
+autograded score stands. `python -m course_grading holds` lists the flagged notebooks and lifts the
+flags in bulk once reviewed.
 
 Per-cell rules come from the *source* notebook's cell metadata, `metadata.grading` of an answer cell:
-`{"forbid": ["torch", "numpy"], "literal": true}` (see notebooks/assignments/README.md). A forbidden
-name matches itself and what is under it (`torch.func` matches `torch.func.vjp`), also through the
-cell's own import aliases (`from torch import autograd as ag` makes `ag.grad` `torch.autograd.grad`);
-a name that starts with a dot matches that attribute of anything (`.backward` matches `loss.backward()`).
+`{"forbid": ["torch", "numpy"], "literal": true}`. A forbidden name matches itself and what is under it
+(`torch.func` matches `torch.func.vjp`), also through the cell's own import aliases; a name that starts
+with a dot matches that attribute of anything (`.backward` matches `loss.backward()`).
 """
 
 from __future__ import annotations
@@ -37,8 +31,8 @@ TAMPER_MODULES = {
     "sys", "builtins", "gc", "ctypes", "inspect", "importlib", "os", "subprocess", "threading", "_thread",
     "multiprocessing", "concurrent", "asyncio", "signal", "socket", "pickle", "marshal", "shutil", "pathlib",
     "io", "types", "code", "codeop", "dis", "traceback", "weakref", "atexit", "faulthandler", "tracemalloc",
-    "IPython", "ipykernel", "jupyter_client", "zmq", "nbgrader", "grading_checks", "grading_guard",
-    "grading_sandbox", "sysconfig", "site", "runpy", "unittest", "pytest",
+    "IPython", "ipykernel", "jupyter_client", "zmq", "nbgrader", "course_grading", "drivers", "worker",
+    "sysconfig", "site", "runpy", "unittest", "pytest", "fcntl", "select", "mmap", "struct", "_frozen_importlib",
 }
 # Dunder attributes that lead from any object to the interpreter's or the grader's insides.
 DANGEROUS_DUNDERS = {
