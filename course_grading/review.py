@@ -42,6 +42,10 @@ DANGEROUS_DUNDERS = {
     "__enter__", "__exit__", "__del__", "__init_subclass__", "__set_name__", "__class_getitem__", "__defaults__",
     "__kwdefaults__", "__annotations__", "__module__", "__file__", "__path__", "__objclass__", "__weakref__",
 }
+# IPython's machinery, reached through any object that holds the shell (`exit._ip`, `get_ipython()`).
+SHELL_ATTRS = {"_ip", "displayhook", "display_pub", "ast_node_interactivity", "ast_transformers", "events",
+               "input_transformers_post", "input_transformers_cleanup", "run_cell", "run_ast_nodes",
+               "set_custom_exc", "showtraceback", "kernel", "shell"}
 FRAME_ATTRS = {"tb_frame", "tb_next", "f_back", "f_locals", "f_globals", "f_builtins", "f_code", "gi_frame",
                "cr_frame", "ag_frame", "co_code", "f_trace"}
 TORCH_HOOKS = {"overrides", "library", "TorchFunctionMode", "TorchDispatchMode", "_python_dispatch",
@@ -177,6 +181,8 @@ def scan_source(source: str, cell: str, rules: dict | None = None) -> list[Findi
                 add(node, "tamper", f"uses the attribute {node.attr}")
             elif node.attr in FRAME_ATTRS:
                 add(node, "tamper", f"uses frames or tracebacks ({node.attr})")
+            elif node.attr in SHELL_ATTRS:
+                add(node, "tamper", f"reaches into IPython's shell ({name or node.attr})")
             elif node.attr in TORCH_HOOKS or _torch_private(full):
                 add(node, "tamper", f"uses torch internals or hooks ({name or node.attr})")
             elif node.attr in MODULE_HOOKS:
