@@ -26,7 +26,6 @@ import pathlib
 import re
 
 import nbformat
-from nbconvert.preprocessors import Preprocessor
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
@@ -224,7 +223,7 @@ def record_notes(info: dict, nb, findings) -> None:
         gb.db.commit()
 
 
-class HideHiddenTests(Preprocessor):
+class HideHiddenTests(NbGraderPreprocessor):
     """Feedback shows test cells without their hidden part."""
 
     def preprocess_cell(self, cell, resources, index):

@@ -267,3 +267,68 @@ def scan_notebook(nb, rules: dict[str, dict] | None = None) -> list[Finding]:
         if not unanswered(source):
             found += scan_source(source, label, rules.get(gid) if gid else None)
     return found
+
+
+# ---- the instructor's bulk review: `python -m course_grading holds` ----------------------------------
+def holds(gradebook, assignment: str | None = None) -> list[dict]:
+    """Submissions the scan flagged: student, assignment, notebook, autograded score, the notes."""
+    from course_grading.autograde import REVIEW_MARK
+
+    found = []
+    for a in gradebook.assignments:
+        if assignment and a.name != assignment:
+            continue
+        for sub in a.submissions:
+            for nb in sub.notebooks:
+                notes = [c.manual_comment for c in nb.comments if (c.manual_comment or "").startswith(REVIEW_MARK)]
+                if notes and any(g.needs_manual_grade for g in nb.grades):
+                    found.append({"student": sub.student.id, "assignment": a.name, "notebook": nb.name,
+                                  "score": nb.score, "max_score": nb.max_score, "notes": notes, "nb": nb})
+    return found
+
+
+def lift(gradebook, held: dict) -> None:
+    """Reviewed: clear the flags, keep the notes (marked as reviewed). Scores are not touched."""
+    for grade in held["nb"].grades:
+        if grade.manual_score is None:
+            grade.needs_manual_grade = False
+    for comment in held["nb"].comments:
+        if (comment.manual_comment or "").startswith("[review] ") and "(reviewed)" not in comment.manual_comment:
+            comment.manual_comment = comment.manual_comment.replace("[review] ", "[review] (reviewed) ", 1)
+    gradebook.db.commit()
+
+
+def holds_main(argv: list[str] | None = None) -> int:
+    """List the notebooks the review scan flagged; `--lift` clears the flags of those listed."""
+    import argparse
+    import os
+    import pathlib
+
+    from nbgrader.api import Gradebook
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    parser = argparse.ArgumentParser(prog="python -m course_grading holds", description=holds_main.__doc__)
+    parser.add_argument("assignment", nargs="?", help="only this assignment")
+    parser.add_argument("--student", action="append", default=[], help="only these students (repeat)")
+    parser.add_argument("--lift", action="store_true", help="you reviewed them: clear their review flags")
+    args = parser.parse_args(argv)
+    checkout = pathlib.Path(__file__).resolve().parents[1]
+    cfg = PyFileConfigLoader("nbgrader_config.py", path=str(checkout)).load_config()
+    course = CourseDirectory(config=cfg)
+    if not os.path.exists(os.path.join(course.root, "gradebook.db")):
+        print(f"no gradebook in {course.root}: set AUTOGRAD_COURSE_GRADING_ROOT to your course root")
+        return 2
+    with Gradebook(course.db_url, course.course_id) as gb:
+        found = [h for h in holds(gb, args.assignment) if not args.student or h["student"] in args.student]
+        for h in found:
+            print(f"{h['assignment']} / {h['student']}: {h['score']:g} of {h['max_score']:g} points (autograded, "
+                  f"stands)")
+            for note in h["notes"]:
+                print(f"    {note[:500]}")
+            if args.lift:
+                lift(gb, h)
+        verb = "lifted" if args.lift else "flagged for review"
+        print(f"{len(found)} notebook(s) {verb}" + ("" if args.lift or not found else
+                                                    "; read them in the Formgrader, then run again with --lift"))
+    return 0

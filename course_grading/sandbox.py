@@ -282,8 +282,10 @@ def enter(spec: dict) -> None:
     os.chroot(root)
     os.chdir(spec["cwd"])
     _limit(spec["rlimits"])
+    # --pdeathsig again: changing the uid clears it, and the program must die with `unshare` (and so with
+    # the grader, whose death kills `unshare`).
     drop = [spec["setpriv"], f"--reuid={spec['uid']}", f"--regid={spec['gid']}", "--clear-groups",
-            "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"]
+            "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--pdeathsig", "KILL", "--"]
     os.execv(drop[0], [*drop, *spec["argv"]])
 
 

@@ -87,8 +87,9 @@ def box_for(env: str, files: list[str] = (), extra_env: dict[str, str] | None = 
     """The sandbox of one environment, and the sys.path entries the worker adds."""
     if env not in ENVS:
         raise ValueError(f"unknown worker environment {env!r}: {', '.join(ENVS)}")
-    worker_file = str(HERE / "worker.py")
-    ro: list = [sys.base_prefix, worker_file, str(HERE / "drivers"), *files]
+    worker_file = "/grading/worker.py"  # bound away from the checkout: the box has no path into it
+    ro: list = [sys.base_prefix, (str(HERE / "worker.py"), worker_file), (str(HERE / "drivers"), "/grading/drivers"),
+                *files]
     variables = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
                  "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
                  "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/matplotlib",
