@@ -405,7 +405,8 @@ def run() -> None:
         step("alice and bob fetched their own feedback through their servers")
         from nbgrader.utils import notebook_hash
 
-        bobs = EXCHANGE / COURSE / "feedback" / f"{notebook_hash(secret=(bob_sub / 'submission_secret.txt').read_text(), notebook_id=ASSIGNMENT)}.html"
+        secret = (bob_sub / "submission_secret.txt").read_text()
+        bobs = EXCHANGE / COURSE / "feedback" / f"{notebook_hash(secret=secret, notebook_id=ASSIGNMENT)}.html"
         check(bobs.is_file(), "bob's released feedback is not where nbgrader puts it")
         after = attack({**targets, "feedback_file": str(bobs)})
         allowed = [what for what, result in after.items() if result == "ALLOWED"]
