@@ -147,7 +147,8 @@ class Worker:
             os.close(replies_w)
         deadline = time.monotonic() + self.wall_seconds
         try:
-            wire.send(self._requests, {"op": "start", "cells": self.cells, "drivers": self.drivers, "path": path})
+            wire.send(self._requests, {"op": "start", "cells": self.cells, "drivers": self.drivers, "path": path},
+                      deadline)
             ready = wire.receive(self._replies, deadline)
         except (wire.TimedOut, EOFError, wire.WireError, OSError) as exc:
             self._stop(_why(exc, "running the notebook's cells"))
@@ -161,9 +162,10 @@ class Worker:
     def call(self, function: str, payload=None, seconds: float = 60.0) -> Reply:
         if self.contained is None or self.dead:
             return Reply(False, error=self.dead or "the worker is not running")
+        deadline = time.monotonic() + seconds
         try:
-            wire.send(self._requests, {"op": "call", "function": function, "payload": payload})
-            reply = wire.receive(self._replies, time.monotonic() + seconds)
+            wire.send(self._requests, {"op": "call", "function": function, "payload": payload}, deadline)
+            reply = wire.receive(self._replies, deadline)
         except (wire.TimedOut, EOFError, wire.WireError, OSError) as exc:
             self._stop(_why(exc, f"answering {function}"))
             return Reply(False, error=self.dead)
