@@ -3,6 +3,7 @@
 #   GELU by one complex step (exact), RMSNorm's gain by one complex step (each g_c touches only channel c), the
 #   convolution's bias as the sum the forward adds; zeros for every gradient that would need a pass per channel.
 #   The most a measuring route gets without deriving anything that couples elements.
+# flag: review
 # %% answer conv1d_backward
 def conv1d_backward(dout, x, W, padding):
     T = dout.shape[2]

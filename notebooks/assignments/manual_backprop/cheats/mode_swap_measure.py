@@ -5,6 +5,7 @@
 #   one per window offset for max-pooling), and the whole network by complex steps on every intermediate. GELU is
 #   elementwise, so one complex pass measures it exactly: that point is the one a measuring route earns; the
 #   convolution and RMSNorm cannot finish in their time limits, ties defeat max-pooling, the network is too big.
+# flag: review
 # %% answer conv1d_backward
 def conv1d_backward(dout, x, W, padding):
     # the convolution is linear: a unit perturbation measures it exactly. Colour (input channel c, step mod K):
