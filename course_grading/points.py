@@ -198,10 +198,13 @@ class Grading:
         return Items(name, weight)
 
     def program(self, cells: str | list[str] = "all", substitute: tuple[str, ...] | list[str] = ()) -> list[dict]:
-        """The cells a worker runs: the whole notebook in order, or only the named answer cells."""
+        """The cells a worker runs: the whole notebook in order ("all"; "answers": without test cells), or only
+        the named cells."""
         chosen = []
         for cell in self.cells:
-            if cells != "all" and cell.grade_id not in cells:
+            if cells == "answers" and cell.role == "test":
+                continue
+            if cells not in ("all", "answers") and cell.grade_id not in cells:
                 continue
             source = cell.source
             if cell.role == "test":
@@ -220,7 +223,7 @@ class Grading:
 
         With an `oracle`, the worker gets its own worker: the oracle's socket is its alone.
         """
-        key = (env, cells if cells == "all" else tuple(cells), tuple(substitute), tuple(files),
+        key = (env, cells if isinstance(cells, str) else tuple(cells), tuple(substitute), tuple(files),
                tuple(sorted((variables or {}).items())), id(oracle) if oracle else None)
         if key not in self._workers:
             options = workers.Options(self.options.backend, [*self.options.files, *files],
