@@ -6,9 +6,10 @@ from it, so they cannot drift apart by hand:
 
 * every lesson's header cell (the cell with id ``lesson-header``, right after the title);
 * every lesson's first code cell (the setup cell, which stops on a too-old PyTorch);
-* the lesson list in README.md, between ``<!-- lessons:begin -->`` and ``<!-- lessons:end -->``.
+* the lesson list and the assignment list in README.md, between ``<!-- lessons:begin -->`` and ``<!-- lessons:end -->``
+  (and ``assignments:begin``/``end``), and CONTRIBUTING.md's copy of the setup cell.
 
-    python tools/course.py write    # rewrite those three from course.json (then `make notebooks` for outputs)
+    python tools/course.py write    # rewrite all of those from course.json (then `make notebooks` for outputs)
     python tools/course.py check    # list every disagreement and structure problem; exit 1 if any
 
 `tests/test_course_structure.py` runs the same checks under pytest (so `make test` runs them), with one
@@ -20,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,25 +33,26 @@ README = ROOT / "README.md"
 CONTRIBUTING = ROOT / "CONTRIBUTING.md"
 
 HEADER_ID = "lesson-header"
-README_BEGIN, README_END = "<!-- lessons:begin -->", "<!-- lessons:end -->"
+WRITE = "python tools/course.py write"
 DEEP_DIVE = "Optional deep dive: "
 # `##` sections that may come after Summary and Exercises (none so far). Every other `##` heading
 # is `## N. Title`, numbered 1, 2, 3, ... in order, and comes before `## Summary`.
 TRAILING_SECTIONS: tuple[str, ...] = ()
 MIN_SOLUTIONS, MAX_SOLUTIONS = 2, 4
 
-SETUP_TEMPLATE = '''# Setup: check the PyTorch version, then find the course packages (installed by `make lab`, or this
-# repository's checkout as on Binder). Every lesson starts with exactly this cell.
+SETUP_TEMPLATE = '''# Setup: check the PyTorch version, then find the course packages (installed by `make lab`,
+# or this repository's checkout as on Binder). Every lesson starts with exactly this cell.
 import importlib.util, pathlib, sys
 import torch
 if torch.__version__ < "{torch_min}":
     raise RuntimeError(
-        f"This course needs PyTorch {torch_min} or newer, but this kernel runs PyTorch {{torch.__version__}}. To upgrade, "
-        "run `make lab` in the course folder, or `pip install --upgrade \\"torch>={torch_min}\\" \\"torchvision>={vision_min}\\"`; "
-        "then restart the kernel."
+        f"This course needs PyTorch {torch_min} or newer, but this kernel runs PyTorch {{torch.__version__}}. "
+        "To upgrade, run `make lab` in the course folder, or "
+        "`pip install --upgrade \\"torch>={torch_min}\\" \\"torchvision>={vision_min}\\"`; then restart the kernel."
     )
 if importlib.util.find_spec("dagviz") is None:
-    _root = next((p for p in (pathlib.Path.cwd(), *pathlib.Path.cwd().parents) if (p / "dagviz" / "__init__.py").is_file()), None)
+    _here = pathlib.Path.cwd()
+    _root = next((p for p in (_here, *_here.parents) if (p / "dagviz" / "__init__.py").is_file()), None)
     if _root is None:
         raise ImportError("dagviz is not installed: run `make lab` in the course folder, or `pip install -e .` there")
     sys.path.insert(0, str(_root))
@@ -192,14 +195,16 @@ def render_header(course: Course, lesson: Lesson) -> str:
     time = f"about {lesson.time}"
     if lesson.deep_dives:
         dives = "; ".join(f"*{title}*, {t}" for title, t in lesson.deep_dives)
-        time += f", plus optional deep dives you may skip and come back to ({dives})"
+        kind = "an optional deep dive" if len(lesson.deep_dives) == 1 else "optional deep dives"
+        time += f", plus {kind} you may skip and come back to ({dives})"
     needs = _needs(course, lesson.prerequisites)
     if lesson.background:
         needs.insert(0, lesson.background)
     lines = [
         f"**Time:** {time}.",
         f"**Before this lesson:** {'; '.join(needs) if needs else 'nothing but Python'}.",
-        f"**PyTorch:** {course.torch_min} or newer ({course.torch_min_reason}). The first code cell checks your version.",
+        f"**PyTorch:** {course.torch_min} or newer ({course.torch_min_reason}). "
+        "The first code cell checks your version.",
         f"**Graded practice:** the assignment `{lesson.assignment}` (in `notebooks/assignments/`).",
     ]
     return "\n".join(f"* {line}" for line in lines)
@@ -208,11 +213,31 @@ def render_header(course: Course, lesson: Lesson) -> str:
 def render_readme_lessons(course: Course) -> str:
     rows = [
         f"{lesson.number}. [{lesson.title}](notebooks/{lesson.file}) ({lesson.time}"
-        + (", plus optional deep dives" if lesson.deep_dives else "")
+        + {0: "", 1: ", plus an optional deep dive"}.get(len(lesson.deep_dives), ", plus optional deep dives")
         + f"; assignment `{lesson.assignment}`): {lesson.summary}"
         for lesson in course.lessons
     ]
     return "\n".join(rows)
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def render_readme_assignments(course: Course) -> str:
+    rows = []
+    for name, info in course.assignments.items():
+        numbers = [str(course.by_stem[stem].number) for stem in info["lessons"]]
+        label = "lesson" if len(numbers) == 1 else "lessons"
+        rows.append(f"- `{name}` (after {label} {_and(numbers)}): {info['practises']}.")
+    return "\n".join(rows)
+
+
+README_BLOCKS = {"lessons": render_readme_lessons, "assignments": render_readme_assignments}
+
+
+def _readme_block(name: str) -> re.Pattern[str]:
+    return re.compile(rf"<!-- {name}:begin -->\n(.*?)<!-- {name}:end -->", re.S)
 
 
 # ---- checks -----------------------------------------------------------------------------------------
@@ -279,7 +304,8 @@ def _check_versions(course: Course) -> list[str]:
     make = re.search(r"^TORCH_OLDEST \?= (\S+)", (ROOT / "Makefile").read_text(encoding="utf-8"), re.M)
     if not make or not make.group(1).startswith(course.torch_min + "."):
         problems.append(f"Makefile: TORCH_OLDEST must be a {course.torch_min}.x release (course.json)")
-    if render_setup(course) not in CONTRIBUTING.read_text(encoding="utf-8"):
+    blocks = re.findall(r"^([ \t]*)```python\n(.*?)\n[ \t]*```", CONTRIBUTING.read_text(encoding="utf-8"), re.S | re.M)
+    if render_setup(course) not in [textwrap.dedent(body) for _, body in blocks]:
         problems.append("CONTRIBUTING.md: its copy of the setup cell differs from `python tools/course.py write`'s")
     return problems
 
@@ -294,12 +320,13 @@ def check_lesson(course: Course, lesson: Lesson) -> list[str]:
     problems = []
     first = source(cells[0]).splitlines()[0] if cells and source(cells[0]) else ""
     if first != f"# Lesson {lesson.number}: {lesson.title}":
-        problems.append(f"{where}: the first cell must start with '# Lesson {lesson.number}: {lesson.title}', not {first!r}")
+        title = f"# Lesson {lesson.number}: {lesson.title}"
+        problems.append(f"{where}: the first cell must start with {title!r}, not {first!r}")
     if len(cells) < 2 or cells[1].get("id") != HEADER_ID or source(cells[1]) != render_header(course, lesson):
-        problems.append(f"{where}: cell 2 must be the header (id {HEADER_ID!r}) that `python tools/course.py write` makes")
+        problems.append(f"{where}: cell 2 must be the header (id {HEADER_ID!r}) that `{WRITE}` makes")
     code = [c for c in cells if c["cell_type"] == "code"]
     if not code or source(code[0]) != render_setup(course):
-        problems.append(f"{where}: the first code cell must be the setup cell that `python tools/course.py write` makes")
+        problems.append(f"{where}: the first code cell must be the setup cell that `{WRITE}` makes")
 
     problems += _check_sections(where, nb)
     problems += _check_exercises(where, nb)
@@ -333,7 +360,8 @@ def _check_sections(where: str, nb: dict) -> list[str]:
     others = [t for t in h2 if t not in numbered]
     tail = ["Summary", "Exercises", *[t for t in TRAILING_SECTIONS if t in others]]
     if others != tail:
-        problems.append(f"{where}: besides '## N. Title' sections, expected exactly {tail} in that order, found {others}")
+        problems.append(f"{where}: besides '## N. Title' sections, expected exactly {tail} in that order, "
+                        f"found {others}")
     if "Summary" in h2 and numbered and h2.index("Summary") < h2.index(numbered[-1]):
         problems.append(f"{where}: '## Summary' must come after every numbered section")
     if not numbered:
@@ -341,19 +369,24 @@ def _check_sections(where: str, nb: dict) -> list[str]:
     return problems
 
 
+def _collapsed(cell: dict) -> bool:
+    return bool(cell.get("metadata", {}).get("jupyter", {}).get("source_hidden"))
+
+
 def _check_exercises(where: str, nb: dict) -> list[str]:
     cells = nb["cells"]
     start = next((i for lvl, t, i in headings(nb) if lvl == 2 and t == "Exercises"), None)
     if start is None:
         return [f"{where}: no '## Exercises'"]
-    solutions = [c for c in cells[start:] if c["cell_type"] == "code" and c.get("metadata", {}).get("jupyter", {}).get("source_hidden")]
+    solutions = [c for c in cells[start:] if c["cell_type"] == "code" and _collapsed(c)]
     problems = []
     if not MIN_SOLUTIONS <= len(solutions) <= MAX_SOLUTIONS:
-        problems.append(f"{where}: {len(solutions)} collapsed solution cells after '## Exercises'; expected {MIN_SOLUTIONS}-{MAX_SOLUTIONS}")
+        problems.append(f"{where}: {len(solutions)} collapsed solution cells after '## Exercises'; "
+                        f"expected {MIN_SOLUTIONS}-{MAX_SOLUTIONS}")
     for cell in solutions:
         if not re.search(r"^\s*assert\b", source(cell), re.M):
             problems.append(f"{where}: solution cell {cell.get('id')!r} checks nothing with assert")
-    hidden_before = [c.get("id") for c in cells[:start] if c.get("metadata", {}).get("jupyter", {}).get("source_hidden")]
+    hidden_before = [c.get("id") for c in cells[:start] if _collapsed(c)]
     if hidden_before:
         problems.append(f"{where}: collapsed cells before '## Exercises' {hidden_before}")
     return problems
@@ -385,12 +418,14 @@ def check_assignment(course: Course, name: str) -> list[str]:
 
 def check_readme(course: Course) -> list[str]:
     text = README.read_text(encoding="utf-8")
-    block = re.search(re.escape(README_BEGIN) + r"\n(.*?)\n" + re.escape(README_END), text, re.S)
-    if not block:
-        return [f"README.md: no lesson list between {README_BEGIN} and {README_END}"]
-    if block.group(1) != render_readme_lessons(course):
-        return ["README.md: the lesson list differs from course.json (run `python tools/course.py write`)"]
-    return []
+    problems = []
+    for name, render in README_BLOCKS.items():
+        block = _readme_block(name).search(text)
+        if not block:
+            problems.append(f"README.md: no <!-- {name}:begin --> ... <!-- {name}:end --> block")
+        elif block.group(1) != render(course) + "\n":
+            problems.append(f"README.md: the {name} list differs from course.json (run `python tools/course.py write`)")
+    return problems
 
 
 def check_all(course: Course | None = None) -> list[str]:
@@ -432,13 +467,30 @@ def write_lesson(course: Course, lesson: Lesson) -> bool:
 
 
 def write_readme(course: Course) -> bool:
-    text = README.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(README_BEGIN) + r"\n.*?\n" + re.escape(README_END), re.S)
-    if not pattern.search(text):
-        raise SystemExit(f"README.md has no {README_BEGIN} ... {README_END} block to fill")
-    new = pattern.sub(lambda _: f"{README_BEGIN}\n{render_readme_lessons(course)}\n{README_END}", text)
+    text = new = README.read_text(encoding="utf-8")
+    for name, render in README_BLOCKS.items():
+        pattern = _readme_block(name)
+        if not pattern.search(new):
+            raise SystemExit(f"README.md has no <!-- {name}:begin --> ... <!-- {name}:end --> block to fill")
+        filled = f"<!-- {name}:begin -->\n{render(course)}\n<!-- {name}:end -->"
+        new = pattern.sub(lambda _, filled=filled: filled, new)
     if new != text:
         README.write_text(new, encoding="utf-8")
+    return new != text
+
+
+def write_contributing(course: Course) -> bool:
+    """Refresh CONTRIBUTING.md's copy of the setup cell (the ```python block that starts with '# Setup:')."""
+    text = CONTRIBUTING.read_text(encoding="utf-8")
+    pattern = re.compile(r"^([ \t]*)```python\n[ \t]*# Setup:.*?\n[ \t]*```", re.S | re.M)
+    match = pattern.search(text)
+    if not match:
+        raise SystemExit("CONTRIBUTING.md has no ```python block with the setup cell to fill")
+    indent = match.group(1)
+    body = "\n".join(indent + line if line else "" for line in render_setup(course).splitlines())
+    new = text[: match.start()] + f"{indent}```python\n{body}\n{indent}```" + text[match.end():]
+    if new != text:
+        CONTRIBUTING.write_text(new, encoding="utf-8")
     return new != text
 
 
@@ -453,7 +505,9 @@ def main(argv: list[str]) -> int:
             if write_lesson(course, lesson):
                 print(f"rewrote the header and setup cells of {lesson.file}")
         if write_readme(course):
-            print("rewrote README.md's lesson list")
+            print("rewrote README.md's lesson and assignment lists")
+        if write_contributing(course):
+            print("rewrote CONTRIBUTING.md's copy of the setup cell")
         return 0
     if command == "check":
         problems = check_all(course)
