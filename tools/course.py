@@ -166,8 +166,12 @@ def render_setup(course: Course) -> str:
     return SETUP_TEMPLATE.format(torch_min=course.torch_min, vision_min=course.torchvision_min)
 
 
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def _needs(course: Course, refs: tuple[str, ...]) -> list[str]:
-    """Prerequisites in words, one item per lesson: 'lesson 2 (sections 4 and 7: ...)'."""
+    """Prerequisites in words, one item per lesson: '[lesson 2, Forward and backward](...), sections 4 and 7'."""
     grouped: dict[str, list[int]] = {}
     for ref in refs:
         stem, section = parse_ref(ref)
@@ -179,16 +183,10 @@ def _needs(course: Course, refs: tuple[str, ...]) -> list[str]:
         lesson = course.by_stem[stem]
         words = f"[lesson {lesson.number}, {lesson.title}]({lesson.file})"
         if sections:
-            titles = numbered_sections(read_notebook(lesson.path)) if lesson.path.is_file() else {}
-            parts = [f"{n}. {_plain(titles.get(n, '?'))}" for n in sections]
-            label = "section" if len(parts) == 1 else "sections"
-            words += f" ({label} " + "; ".join(parts) + ")"
+            label = "section" if len(sections) == 1 else "sections"
+            words += f", {label} " + _and([str(n) for n in sections])
         items.append(words)
     return items
-
-
-def _plain(title: str) -> str:
-    return title.replace("`", "").rstrip(".")
 
 
 def render_header(course: Course, lesson: Lesson) -> str:
@@ -218,10 +216,6 @@ def render_readme_lessons(course: Course) -> str:
         for lesson in course.lessons
     ]
     return "\n".join(rows)
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def render_readme_assignments(course: Course) -> str:
