@@ -14,13 +14,21 @@ NB ?= notebooks/[0-9]*.ipynb
 OTHER_SEED ?= 1
 NB_BACKBONE ?= notebooks/06_*.ipynb
 LAB_ARGS ?=
+# The oldest PyTorch the lessons claim (notebooks/course.json, pyproject's `course` extra), in a venv of
+# its own (several GB, built once from PyPI). `make nbval-oldest` runs every lesson there under nbval-lax:
+# assertions and errors count, stored outputs are not compared (they were made with the pinned torch).
+TORCH_OLDEST ?= 2.4.1
+TORCHVISION_OLDEST ?= 0.19.1
+VENV_COURSE_OLDEST ?= .venv-course-oldest
+OLDEST_BIN := $(VENV_COURSE_OLDEST)/bin
+OLDEST_STAMP := $(VENV_COURSE_OLDEST)/.deps-$(DEPS_HASH)-torch$(TORCH_OLDEST)
 
 # Same outputs on every run: no hash randomisation, no debugger noise on kernel start,
 # never download (lesson 6 opts in with AUTOGRAD_COURSE_ONLINE=1 only when a user sets it).
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup lab test lint unit browser nbval nbval-other-seed notebooks assignments instructor-e2e student-pack bench bench-explore backbone backbone-other-seed dot chromium python sandbox bwrap node hub-test clean
+.PHONY: help setup lab test lint unit browser nbval nbval-other-seed nbval-oldest structure notebooks assignments instructor-e2e student-pack bench bench-explore backbone backbone-other-seed dot chromium python sandbox bwrap node hub-test clean
 .DEFAULT_GOAL := help
 
 help:
@@ -33,6 +41,8 @@ help:
 	@echo "make hub-test     a class on a real JupyterHub with real Linux accounts (root): the exchange, end to end"
 	@echo "make student-pack build/student-pack/: lessons, released assignments, packages; leak-checked"
 	@echo "make nbval-other-seed  lesson 6 and the finetuning check against a backbone of another seed"
+	@echo "make nbval-oldest every lesson under nbval-lax on the oldest torch the course claims (VENV_COURSE_OLDEST)"
+	@echo "make structure    the lesson-structure check alone (numbered sections, headers, README list, assignments)"
 	@echo "make bench        dagviz vs torchviz on torchvision's 80 classification models and synthetic graphs"
 	@echo "make bench-explore  explorer file sizes and time to open a group, in Chromium"
 	@echo "variables: VENV=$(VENV) PYTHON=$(PYTHON)"
@@ -167,6 +177,26 @@ nbval: setup backbone
 nbval-other-seed: setup backbone-other-seed
 	AUTOGRAD_COURSE_BACKBONE=course AUTOGRAD_COURSE_BACKBONE_SEED=$(OTHER_SEED) $(BIN)/python -m pytest -q --nbval --nbval-current-env $(NB_BACKBONE) --nbval-sanitize-with tests/nbval_sanitize.cfg
 	AUTOGRAD_COURSE_BACKBONE=course AUTOGRAD_COURSE_BACKBONE_SEED=$(OTHER_SEED) $(BIN)/python -m course_grading selfcheck finetuning --no-cheats
+
+# The oldest torch the lessons claim, with a matching torchvision, straight from PyPI (no constraints.txt:
+# it pins the newest). Only what the lessons need: the course extra, pytest and nbval.
+$(OLDEST_STAMP):
+	@$(MAKE) --no-print-directory python
+	test -x $(OLDEST_BIN)/python || $(PYTHON) -m venv $(VENV_COURSE_OLDEST)
+	$(OLDEST_BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(OLDEST_BIN)/python -m pip install --quiet "torch==$(TORCH_OLDEST)" "torchvision==$(TORCHVISION_OLDEST)" \
+	  -e ".[course]" "pytest>=7" "nbval>=0.11"
+	touch $@
+
+# Every lesson, run top to bottom on the oldest torch: every assert must hold there too.
+nbval-oldest: dot $(OLDEST_STAMP)
+	@$(OLDEST_BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . >/dev/null
+	$(OLDEST_BIN)/python -m autograd_course backbone
+	AUTOGRAD_COURSE_BACKBONE=course $(OLDEST_BIN)/python -m pytest -q --nbval-lax --nbval-current-env $(NB)
+
+# The lesson-structure check alone. Its per-assignment part: `pytest tests/test_course_structure.py -k assignment`.
+structure: setup
+	$(BIN)/python -m pytest -q tests/test_course_structure.py
 
 # Solutions and honest alternatives full marks, blanks zero, every cheat of the corpus within its limit:
 # one table. JOBS submissions are autograded at a time, each by the trusted grader in sandboxed workers.
