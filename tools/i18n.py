@@ -668,11 +668,13 @@ def cmd_stub(p: Project, args) -> int:
     for lesson in pick(list(english), args.lessons):
         catalogs.setdefault(lesson, p.new_catalog(lesson))
         for r in p.resolve(english, catalogs).results[lesson]:
+            c = r.cell
             if r.state == "missing":
-                c = r.cell
                 stub = Entry(lesson, c.id, c.hash, c.type == "code", True, normalize(c.source))
                 catalogs[lesson].entries.append(stub)
                 added += 1
+            elif r.entry is not None and r.entry.lesson != lesson:  # the same English is translated elsewhere
+                catalogs[lesson].entries.append(Entry(lesson, c.id, c.hash, r.entry.code, r.entry.todo, r.entry.text))
     p.save_catalogs(english, catalogs)
     print(f"{added} todo block(s) added. Translate each one, then `python tools/i18n.py accept LESSON CELL` "
           "(or delete ' todo' from its header).")
