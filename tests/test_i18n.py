@@ -147,6 +147,21 @@ def test_a_changed_code_cell_is_stale_and_its_old_translation_is_not_used(course
     assert code == 1 and "NOT accepted" in out  # the block's code is still the old code
 
 
+def test_carry_keeps_translated_comments_when_only_code_changed(course, capsys):
+    new_code = CODE.replace("torch.ones(2", "torch.ones(3") + "\ny = x + 1  # a new line"
+    cells = [(cid, kind, new_code if cid == "c1" else src) for cid, kind, src in A_CELLS]
+    write(course, "01_a", cells)
+    code, out = run(course, "carry", "01", capsys=capsys)
+    assert "still in English: # a new line" in out
+    block = next(e for e in i18n.parse_catalog(course / "i18n" / "zh" / "01_a.md").entries if e.id == "c1")
+    assert block.text == CODE_ZH.replace("torch.ones(2", "torch.ones(3") + "\ny = x + 1  # a new line"
+    assert run(course, "check", capsys=capsys)[0] == 1  # still stale until the translator accepts it
+    assert run(course, "accept", "01", "c1", capsys=capsys)[0] == 0
+    run(course, "build", capsys=capsys)
+    code, out = run(course, "check", capsys=capsys)
+    assert code == 0, out
+
+
 def test_reordered_cells_with_new_ids_keep_their_translation(course, capsys):
     reordered = [A_CELLS[0], ("new-id", "md", SUMMARY), A_CELLS[2], A_CELLS[1], A_CELLS[3]]
     write(course, "01_a", reordered)
@@ -170,7 +185,7 @@ def test_a_cell_moved_to_another_lesson_keeps_its_translation(course, capsys):
     assert "moved: 02_b b2 uses block m2 of 01_a.md" in out
     assert built(course, "02_b").cells[-1].source == A_ZH["m2"]
     code, out = run(course, "sync", capsys=capsys)
-    assert "01_a.md m2 -> 02_b.md b2" in out
+    assert "moved: 01_a.md m2 -> 02_b.md b2" in out
     code, out = run(course, "check", capsys=capsys)
     assert code == 0 and "moved" not in out, out
     assert "m2" not in [e.id for e in i18n.parse_catalog(course / "i18n" / "zh" / "01_a.md").entries]

@@ -23,6 +23,7 @@ Commands (LESSON is a lesson number such as 01, or a notebook name):
     missing [LESSON...]            the English of every cell without a translation
     stub LESSON...                 append a block (the English text, flagged todo) for every missing cell
     accept LESSON [CELL...|--all]  mark updated blocks as translating the current English
+    carry [LESSON...]              rewrite stale code blocks as the new English code, translated comments kept
     sync [--prune]                 move blocks to the lesson, id and order their cells have now
     build [LESSON...]              write notebooks/<lang>/<lesson>.ipynb
 """
@@ -153,6 +154,36 @@ def comment_only_difference(english: str, translated: str) -> str | None:
     if len(la) != len(lb):
         return "the translation splits or joins lines of code"
     return None
+
+
+def _comments(source: str) -> list[tokenize.TokenInfo] | None:
+    parsed = _tokenize(source)
+    return None if parsed is None else [t for t in parsed[1] if t.type == tokenize.COMMENT]
+
+
+def carry_comments(old_english: str, translated: str, new_english: str) -> tuple[str, list[str]] | None:
+    """The new English code with the translations of its comments that were already translated.
+
+    The translation's comments are paired, in order, with those of the English it translated; every
+    comment of the new English whose text is among those gets its translation. Returns the new block
+    and the comments still in English, or None when the pairing is impossible (the translator added
+    or removed comment lines).
+    """
+    old, tr, new = _comments(old_english), _comments(translated), _comments(new_english)
+    if old is None or tr is None or new is None or len(old) != len(tr):
+        return None
+    table: dict[str, str] = {}
+    for a, b in zip(old, tr, strict=True):
+        table.setdefault(a.string, b.string)
+    lines = normalize(new_english).split("\n")
+    untranslated = []
+    for t in reversed(new):
+        (row, col), (_, end) = t.start, t.end
+        if t.string in table:
+            lines[row - 1] = lines[row - 1][:col] + table[t.string] + lines[row - 1][end:]
+        else:
+            untranslated.insert(0, t.string)
+    return "\n".join(lines), untranslated
 
 
 # ---- the English lessons and the catalogs ------------------------------------------------------------
@@ -713,6 +744,31 @@ def cmd_accept(p: Project, args) -> int:
     return 1 if failed else 0
 
 
+def cmd_carry(p: Project, args) -> int:
+    """Rewrite stale code blocks as the new English code with their translated comments carried over."""
+    english, catalogs = p.english(), p.catalogs()
+    report = p.resolve(english, catalogs)
+    carried = 0
+    for lesson in pick(list(report.results), args.lessons):
+        for r in report.results[lesson]:
+            if r.state != "stale" or r.cell.type != "code" or (args.cells and r.cell.id not in args.cells):
+                continue
+            if r.old_source is None:
+                print(f"{lesson} {r.cell.id}: the English it translated is not recorded; update it by hand")
+                continue
+            result = carry_comments(r.old_source, r.entry.text, r.cell.source)
+            if result is None:
+                print(f"{lesson} {r.cell.id}: its comments do not pair with the English ones; update it by hand")
+                continue
+            r.entry.text, untranslated = result
+            carried += 1
+            left = f"; still in English: {', '.join(untranslated)}" if untranslated else ""
+            print(f"{lesson} {r.cell.id}: English code now, translated comments carried over{left}")
+    p.save_catalogs(english, catalogs)
+    print(f"{carried} block(s) rewritten. Read each one, translate what is left, then `i18n.py accept LESSON CELL`.")
+    return 0
+
+
 def cmd_sync(p: Project, args) -> int:
     english, catalogs = p.english(), p.catalogs()
     report = p.resolve(english, catalogs)
@@ -724,6 +780,8 @@ def cmd_sync(p: Project, args) -> int:
         report = p.resolve(english, catalogs)
     placed: dict[str, list[Entry]] = {s: [] for s in catalogs if s in english}
     used: set[tuple[str, str]] = set()
+    in_place = {r.entry.key for lesson, rs in report.results.items() for r in rs
+                if r.entry is not None and r.entry.key == (lesson, r.cell.id)}  # blocks that stay where they are
     for lesson, results in report.results.items():
         for r in results:
             if r.entry is None:
@@ -732,7 +790,8 @@ def cmd_sync(p: Project, args) -> int:
             placed[lesson].append(Entry(lesson, r.cell.id, e.hash, e.code, e.todo, e.text))
             used.add(e.key)
             if e.key != (lesson, r.cell.id):
-                print(f"{e.lesson}.md {e.id} -> {lesson}.md {r.cell.id}")
+                how = "copied" if e.lesson != lesson and e.key in in_place else "moved"
+                print(f"{how}: {e.lesson}.md {e.id} -> {lesson}.md {r.cell.id}")
     for cat in catalogs.values():
         for e in cat.entries:
             if e.key in used:
@@ -795,11 +854,15 @@ def main(argv: list[str] | None = None) -> int:
     acc.add_argument("lesson", metavar="LESSON")
     acc.add_argument("cells", nargs="*", metavar="CELL")
     acc.add_argument("--all", action="store_true", help="every stale or todo block of the lesson")
+    carry = sub.add_parser("carry", help="rewrite stale code blocks: new English code, translated comments kept")
+    carry.add_argument("lessons", nargs="*", metavar="LESSON")
+    carry.add_argument("--cell", dest="cells", action="append", default=[], metavar="CELL", help="only this cell")
     sync = sub.add_parser("sync", help="move blocks to the lesson, id and order their cells have now")
     sync.add_argument("--prune", action="store_true", help="also remove obsolete blocks")
     args = ap.parse_args(argv)
     commands = {"status": cmd_status, "check": cmd_check, "stale": cmd_stale, "missing": cmd_missing,
-                "stub": cmd_stub, "accept": cmd_accept, "sync": cmd_sync, "build": cmd_build}
+                "stub": cmd_stub, "accept": cmd_accept, "carry": cmd_carry, "sync": cmd_sync,
+                "build": cmd_build}
     try:
         return commands[args.cmd](Project(args.root, args.lang), args)
     except CatalogError as err:
