@@ -737,6 +737,11 @@ def cmd_accept(p: Project, args) -> int:
             continue
         if not e.code and normalize(e.text) == normalize(r.cell.source):
             print(f"{lesson} {cid}: warning: the block is still the English text")
+        if e.code:
+            english_comments = {t.string for t in _comments(r.cell.source) or []}
+            same = [t.string for t in _comments(e.text) or [] if t.string in english_comments]
+            if same:
+                print(f"{lesson} {cid}: warning: comments still in English: {', '.join(same)}")
         catalogs[e.lesson].entries.remove(e)
         catalogs[lesson].entries.append(Entry(lesson, cid, r.cell.hash, e.code, False, e.text))
         print(f"{lesson} {cid}: accepted as the translation of en:{r.cell.hash}")
