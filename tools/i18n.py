@@ -333,7 +333,7 @@ class Report:
             for r in results:
                 if r.state == "moved":
                     out.append(f"moved: {lesson} {r.cell.id} uses block {r.entry.id} of {r.entry.lesson}.md{r.note}; "
-                               "`i18n.py sync` copies it over")
+                               f"`i18n.py sync` files it under {lesson}.md")
         for (lesson, cid), (user, ucid) in sorted(self.elsewhere.items()):
             out.append(f"elsewhere: block {cid} of {lesson}.md now translates {user} {ucid} (no catalog yet)")
         return out
