@@ -204,6 +204,17 @@ def test_a_renamed_lesson_is_an_orphan_until_sync_moves_its_catalog(course, caps
     assert built(course, "03_b").cells[0].source == B_ZH["b0"]
 
 
+def test_a_renamed_lesson_with_a_changed_cell_keeps_the_diff_after_sync(course, capsys):
+    shutil.move(course / "notebooks" / "02_b.ipynb", course / "notebooks" / "03_b.ipynb")
+    write(course, "03_b", [("b0", "md", B_INTRO.replace("Lesson 2", "Lesson 3")), B_CELLS[1]])
+    run(course, "sync", capsys=capsys)
+    assert not (course / "i18n" / "zh" / "02_b.md").exists()
+    code, out = run(course, "stale", "03", capsys=capsys)
+    assert "# Lesson [-2-]{+3+}" in out and "| # 第 2 课" in out  # the English change is still known
+    code, out = run(course, "check", capsys=capsys)
+    assert code == 1 and "stale: 03_b b0" in out and "unrecorded" not in out
+
+
 def test_a_cell_changed_and_moved_is_stale_with_the_diff_from_its_old_place(course, capsys):
     write(course, "01_a", [c for c in A_CELLS if c[0] != "m1"])
     write(course, "02_b", [*B_CELLS, ("b9", "md", RULE.replace("None.", "None, always."))])

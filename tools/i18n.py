@@ -366,9 +366,10 @@ class Project:
         return {h: "".join(lines) for h, lines in json.loads(path.read_text(encoding="utf-8")).items()}
 
     def known_sources(self, english: dict[str, list[Cell]], catalogs: dict[str, Catalog]) -> dict[str, str]:
-        """English source by hash: what the catalogs recorded, and every cell there is now."""
+        """English source by hash: what the catalogs recorded (also a catalog sync is retiring), and every cell now."""
         known: dict[str, str] = {}
-        for lesson in catalogs:
+        recorded = {p.stem for p in self.sources_dir.glob("*.json")} if self.sources_dir.is_dir() else set()
+        for lesson in sorted(recorded | set(catalogs)):
             known.update(self.recorded(lesson))
         for cells in english.values():
             known.update({c.hash: c.source for c in cells})
@@ -807,18 +808,15 @@ def cmd_sync(p: Project, args) -> int:
                 print(f"pruned: {e.lesson}.md {e.id} en:{e.hash}")
             else:
                 placed.setdefault(e.lesson, []).append(e)  # obsolete, kept until --prune (check reports it)
-    new = {}
-    for lesson in report.orphans:
-        if not placed.get(lesson):  # every block found its new place
-            placed.pop(lesson, None)
-            for path in (catalogs[lesson].path, p.sources_dir / f"{lesson}.json", p.out_dir / f"{lesson}.ipynb"):
-                if path.is_file():
-                    path.unlink()
-                    print("removed", path.relative_to(p.root))
-    for lesson, entries in placed.items():
-        old = catalogs[lesson]
-        new[lesson] = Catalog(lesson, old.path, old.preamble or p.new_catalog(lesson).preamble, entries)
-    p.save_catalogs(english, new)
+    retired = [lesson for lesson in report.orphans if not placed.get(lesson)]  # every block found its new place
+    new = {lesson: Catalog(lesson, catalogs[lesson].path, catalogs[lesson].preamble, entries)
+           for lesson, entries in placed.items() if lesson not in retired}
+    p.save_catalogs(english, new)  # before the retired files go: their recorded English moves with their blocks
+    for lesson in retired:
+        for path in (catalogs[lesson].path, p.sources_dir / f"{lesson}.json", p.out_dir / f"{lesson}.ipynb"):
+            if path.is_file():
+                path.unlink()
+                print("removed", path.relative_to(p.root))
     return 0
 
 
