@@ -28,7 +28,7 @@ OLDEST_STAMP := $(VENV_COURSE_OLDEST)/.deps-$(DEPS_HASH)-torch$(TORCH_OLDEST)
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup lab test lint unit browser nbval nbval-other-seed nbval-oldest structure notebooks assignments instructor-e2e student-pack bench bench-explore backbone backbone-other-seed dot chromium python sandbox bwrap node hub-test clean
+.PHONY: help setup lab test lint unit browser nbval nbval-other-seed nbval-oldest structure i18n i18n-check nbval-zh notebooks assignments instructor-e2e student-pack bench bench-explore backbone backbone-other-seed dot chromium python sandbox bwrap node hub-test clean
 .DEFAULT_GOAL := help
 
 help:
@@ -36,6 +36,8 @@ help:
 	@echo "make test         set up, then lint, unit tests, browser tests, every lesson under nbval, assignments"
 	@echo "make browser      only the browser tests: lessons and the explorer in JupyterLab + Chromium"
 	@echo "make notebooks    re-execute lessons in place so stored outputs match the code (NB=file for one)"
+	@echo "make i18n         rebuild the Chinese lessons (notebooks/zh/) from the English ones and i18n/zh/"
+	@echo "make i18n-check   fail on a missing, stale or unbuilt Chinese translation (python tools/i18n.py status: details)"
 	@echo "make assignments  student versions into release/; autograde solutions, blanks and the cheat corpus"
 	@echo "make instructor-e2e  a whole term with fake students: release, collect, autograde, feedback, export"
 	@echo "make hub-test     a class on a real JupyterHub with real Linux accounts (root): the exchange, end to end"
@@ -153,6 +155,7 @@ backbone-other-seed: setup
 
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root.
 lab: setup backbone
+	@echo "中文版 (Chinese edition): notebooks/zh/ in JupyterLab's file browser; start with notebooks/zh/01_tensors_that_remember.ipynb (see README.zh-CN.md)"
 	$(BIN)/jupyter lab notebooks/01_tensors_that_remember.ipynb $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # ---- checks -------------------------------------------------------------------------------
@@ -171,6 +174,15 @@ browser: setup chromium
 # weights happen to be cached.
 nbval: setup backbone
 	AUTOGRAD_COURSE_BACKBONE=course $(BIN)/python -m pytest -q --nbval --nbval-current-env $(NB) --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+# The Chinese lessons are generated (tools/i18n.py) from the English ones, whose outputs they copy:
+# they must be complete, current and rebuilt, and they run under nbval exactly like the English ones.
+ZH_NB ?= notebooks/zh/[0-9]*.ipynb
+i18n-check: setup
+	$(BIN)/python tools/i18n.py check
+
+nbval-zh: setup backbone
+	AUTOGRAD_COURSE_BACKBONE=course $(BIN)/python -m pytest -q --nbval --nbval-current-env $(ZH_NB) --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 # The lessons that use the backbone, and the finetuning self-check, against the other-seed backbone
 # (solution and blank only: what a cheat scores does not depend on the backbone's weights).
@@ -217,12 +229,16 @@ hub-test: setup bwrap node
 student-pack: setup
 	$(BIN)/python -m course_grading pack
 
-test: setup lint unit browser nbval nbval-other-seed assignments instructor-e2e hub-test student-pack
+test: setup lint unit browser nbval i18n-check nbval-zh nbval-other-seed assignments instructor-e2e hub-test student-pack
 	@echo "make test: all checks passed"
 
 # ---- authoring ----------------------------------------------------------------------------
 notebooks: setup backbone
 	AUTOGRAD_COURSE_BACKBONE=course $(BIN)/python tools/run_notebooks.py $(NB)
+
+# Chinese lessons from the English notebooks (their outputs included) and the catalog i18n/zh/.
+i18n: setup
+	$(BIN)/python tools/i18n.py build
 
 # Each model in its own process, killed if it overruns; about half an hour on 2 cores.
 # BENCH_ARGS="--suite extra" for segmentation and video models, "--models densenet121" for one.
