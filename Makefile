@@ -20,12 +20,14 @@ LAB_ARGS ?=
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup lab test lint unit browser nbval nbval-other-seed notebooks assignments instructor-e2e student-pack bench bench-explore backbone backbone-other-seed dot chromium python clean
+.PHONY: help setup lab test lint unit test-oldest test-newest browser nbval nbval-other-seed notebooks assignments instructor-e2e student-pack bench bench-explore backbone backbone-other-seed dot chromium python clean
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make lab          set up (venv, packages, graphviz) and open the course in JupyterLab"
 	@echo "make test         set up, then lint, unit tests, browser tests, every lesson under nbval, assignments"
+	@echo "make test-oldest  dagviz's tests on the oldest torch and Python it claims (venv VENV_OLDEST, PYTHON_OLDEST)"
+	@echo "make test-newest  dagviz's tests on the newest Python it supports, pinned torch (VENV_NEWEST, PYTHON_NEWEST)"
 	@echo "make browser      only the browser tests: lessons and the explorer in JupyterLab + Chromium"
 	@echo "make notebooks    re-execute lessons in place so stored outputs match the code (NB=file for one)"
 	@echo "make assignments  student versions into release/; autograde solutions, blanks and the cheat corpus"
@@ -35,6 +37,7 @@ help:
 	@echo "make bench        dagviz vs torchviz on torchvision's 80 classification models and synthetic graphs"
 	@echo "make bench-explore  explorer file sizes and time to open a group, in Chromium"
 	@echo "variables: VENV=$(VENV) PYTHON=$(PYTHON)"
+	@echo "           VENV_OLDEST=$(VENV_OLDEST) PYTHON_OLDEST=$(PYTHON_OLDEST) VENV_NEWEST=$(VENV_NEWEST) PYTHON_NEWEST=$(PYTHON_NEWEST)"
 
 # ---- set-up -------------------------------------------------------------------------------
 # `dot` is a system program: install it when we can (root + apt), else say how.
@@ -143,7 +146,30 @@ instructor-e2e: setup backbone
 student-pack: setup
 	$(BIN)/python notebooks/assignments/student_pack.py
 
-test: setup lint unit browser nbval nbval-other-seed assignments instructor-e2e student-pack
+# ---- dagviz on every PyTorch and Python it claims -----------------------------------------
+# pyproject.toml claims torch>=2.2 and Python>=3.10, so dagviz's own tests (tests/ without the
+# course's: COURSE_TESTS) also run on the oldest of both (constraints-oldest.txt, PYTHON_OLDEST)
+# and on the newest Python with the pinned torch (PYTHON_NEWEST), each in a venv of its own that
+# holds dagviz and its `test` extra only (tools/extra_venv.sh). Their torch wheels come from PyPI
+# (2.2 is a CUDA build: a few GB), downloaded once; .ci/run keeps both venvs in its cache outside
+# the clone, like the main one. The interpreters are found on PATH or among pyenv's versions
+# (tools/find_python.sh), else make says how to install them.
+PYTHON_OLDEST ?= python3.10
+VENV_OLDEST ?= .venv-oldest
+PYTHON_NEWEST ?= python3.13
+VENV_NEWEST ?= .venv-newest
+COURSE_TESTS := tests/browser tests/test_assignments.py tests/test_grading.py tests/test_autograd_course.py
+DAGVIZ_TESTS := tests $(addprefix --ignore=,$(COURSE_TESTS))
+
+test-oldest: dot
+	@tools/extra_venv.sh "$(VENV_OLDEST)" "$(PYTHON_OLDEST)" constraints-oldest.txt PYTHON_OLDEST
+	$(VENV_OLDEST)/bin/python -m pytest -q $(DAGVIZ_TESTS)
+
+test-newest: dot
+	@tools/extra_venv.sh "$(VENV_NEWEST)" "$(PYTHON_NEWEST)" constraints.txt PYTHON_NEWEST
+	$(VENV_NEWEST)/bin/python -m pytest -q $(DAGVIZ_TESTS)
+
+test: setup lint unit test-oldest test-newest browser nbval nbval-other-seed assignments instructor-e2e student-pack
 	@echo "make test: all checks passed"
 
 # ---- authoring ----------------------------------------------------------------------------
