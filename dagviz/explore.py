@@ -34,7 +34,7 @@ from typing import Any
 import torch
 
 from . import layout
-from .collapse import collapse, levels, regroup, summarize
+from .collapse import collapse, deepest, levels, regroup, summarize
 from .draw import MAX_NODES, module_types
 from .graph import Edge, Graph, Node
 from .inputs import Params, Roots
@@ -298,9 +298,8 @@ def _module_levels(
     full: Graph, depth: int, modules: Mapping[str, str] | None
 ) -> list[tuple[Graph, dict[str, str]]]:
     """(collapsed graph, node id -> group id) for each module depth from `depth` down."""
-    deepest = max((len(n.module.split(".")) for n in full.nodes if n.module), default=0)
     out = []
-    for k in range(depth, max(depth, deepest) + 1):
+    for k in range(depth, max(depth, deepest(full)) + 1):
         with warnings.catch_warnings():
             if k > depth:  # `collapse` warns once, at the depth the caller asked for
                 warnings.simplefilter("ignore", UserWarning)
@@ -376,9 +375,9 @@ def explorer_data(
     if folded is not None:
         small, note = folded
         unfolded, notes = first_view, (note,)
-        deepest = max((len(n.module.split(".")) for n in small.nodes if n.kind == "group" and n.module), default=0)
-        if first_view is full and deepest:  # collapsed by module: the same groups, and deeper ones to open
-            first_view, groups, chains = _module_groups(full, deepest, modules)
+        collapsed_to = deepest(small, "group")
+        if first_view is full and collapsed_to:  # collapsed by module: the same groups, and deeper ones to open
+            first_view, groups, chains = _module_groups(full, collapsed_to, modules)
         else:
             _add_layer(first_view, small, groups, chains)
     return ExplorerData(
