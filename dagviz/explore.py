@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import textwrap
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -38,39 +39,15 @@ from .collapse import collapse, deepest, levels, regroup, summarize
 from .draw import MAX_NODES, module_types
 from .graph import Edge, Graph, Node
 from .inputs import Params, Roots
+from .kinds import EDGES, KINDS, NOTE_WIDTH, grad_str, shape_str, style_of
 from .layout import BUDGET, fit, fold_for
-from .render import REF_EDGE, STYLE, grad_str, shape_str, to_digraph
-from .render import _label as render_label  # the exact box text `draw` shows
-from .render import _style as render_style  # the legend style `draw` uses
+from .render import CAPTION_WIDTH, EDGE_ATTR, GRAPH_ATTR, NODE_ATTR, label
 from .trace import trace
 
 ASSETS = Path(__file__).parent / "assets"
 FORMAT_VERSION = 2
 FOLD_CHUNK = 300  # boxes at most behind one click when a folded repetition opens
-# `render.to_digraph` wraps each caption note at CAPTION_WIDTH characters, a "from #k" note's
-# text at NOTE_WIDTH (textwrap.wrap); the browser wraps the same (the DOT test checks it).
-CAPTION_WIDTH = 100
-NOTE_WIDTH = 32
-
-# What each color means (the README's table and `render`'s docstring say the same).
-LEGEND: tuple[tuple[str, str], ...] = (
-    ("op", "backward Function"),
-    ("leaf", "leaf that requires grad"),
-    ("root", "output (root)"),
-    ("nograd", "input without grad"),
-    ("saved", "saved tensor"),
-    ("shared", "leaf drawn once per use"),
-    ("group", "group: click to open"),
-    ("ref", "from #3-#9: inputs from the boxes\nmarked #3 to #9 (arrows left out)"),
-)
-# Arrows as `render.to_digraph` draws them, by edge kind.
-EDGE_STYLE: dict[str, dict[str, str]] = {
-    "data": {},
-    "output": {"color": "darkolivegreen4"},
-    "nograd": {"style": "dashed", "color": "grey50", "arrowhead": "none"},
-    "saved": {"style": "dashed", "color": "orange", "arrowhead": "none"},
-    "ref": dict(REF_EDGE),
-}
+LEGEND_WIDTH = 28  # characters per line in the explorer's legend boxes
 
 
 # ---- memory -------------------------------------------------------------------------------
@@ -219,8 +196,7 @@ class ExplorerData:
             info["memory"] = memory(by_id[m] for m in g.members).as_dict()
             groups.append({"id": gid, "level": g.level, "parent": g.parent, **_drawn(g.node, self.show_grad),
                            "info": info})
-        base = to_digraph(Graph([], [], []), show_grad=self.show_grad)  # render's defaults (the browser adds a caption)
-        graph_attr = {k: v for k, v in base.graph_attr.items() if k != "size"}  # the browser zooms instead
+        graph_attr = {k: v for k, v in GRAPH_ATTR.items() if k != "size"}  # the browser zooms instead
         return {
             "format": FORMAT_VERSION,
             "title": self.title,
@@ -229,11 +205,14 @@ class ExplorerData:
             "edges": [[e.src, e.dst, e.kind, e.slot] for e in self.graph.edges],
             "roots": list(self.graph.roots),
             "graph_attr": graph_attr,
-            "node_attr": dict(base.node_attr),
-            "edge_attr": dict(base.edge_attr),
-            "edge_style": EDGE_STYLE,
+            "node_attr": NODE_ATTR,
+            "edge_attr": EDGE_ATTR,
+            "edge_style": EDGES,
             "layout": self.layout_rule(),
-            "legend": [{"kind": k, "text": t, "style": STYLE[k]} for k, t in LEGEND],
+            "legend": [
+                {"kind": k.name, "text": "\n".join(textwrap.wrap(k.legend, LEGEND_WIDTH)), "style": k.style}
+                for k in KINDS.values()
+            ],
             "max_view": self.max_view,
             "total": memory(self.graph.nodes).as_dict(),
         }
@@ -246,14 +225,14 @@ class ExplorerData:
             "first_notes": list(self.fold_notes),  # what folding the first view did
             "caption_width": CAPTION_WIDTH,
             "note_width": NOTE_WIDTH,
-            "note_style": STYLE["ref"],
-            "shared_leaf_style": STYLE["shared"],
-            "shared_nograd_style": STYLE["nograd"],
+            "note_style": KINDS["ref"].style,
+            "shared_leaf_style": KINDS["shared"].style,
+            "shared_nograd_style": KINDS["nograd"].style,
         }
 
 
 def _drawn(n: Node, show_grad: bool) -> dict[str, Any]:
-    return {"label": render_label(n, show_grad), "style": dict(render_style(n))}
+    return {"label": label(n, show_grad), "style": dict(style_of(n))}
 
 
 def _info(n: Node) -> dict[str, Any]:

@@ -24,8 +24,9 @@ import torch
 from . import _torch
 from .graph import GradMeta, Graph
 from .inputs import Params, Roots, normalize_roots
+from .kinds import Attrs, grad_str
 from .layout import carry_edge_attrs, fit
-from .render import Attrs, DagGraph, grad_str, require_dot, to_digraph
+from .render import DagGraph, require_dot, to_digraph
 from .trace import grad_meta, trace
 
 MAX_FRAMES = 300  # one dot layout per frame: beyond this, stepping is not a lesson any more

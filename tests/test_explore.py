@@ -21,9 +21,10 @@ import dagviz
 from dagviz import layout
 from dagviz.collapse import collapse
 from dagviz.draw import prepare
-from dagviz.explore import CAPTION_WIDTH, FOLD_CHUNK, NOTE_WIDTH, ExplorerData, explorer_data, memory, page
+from dagviz.explore import FOLD_CHUNK, ExplorerData, explorer_data, memory, page
 from dagviz.graph import Graph, Node
-from dagviz.render import _label, to_digraph
+from dagviz.kinds import NOTE_WIDTH
+from dagviz.render import CAPTION_WIDTH, label, to_digraph
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -426,7 +427,7 @@ def test_the_browser_gets_layouts_own_numbers_and_words():
     caption = to_digraph(Graph([], [], [], [long_note])).graph_attr["label"]
     assert caption == "\n".join(textwrap.wrap(long_note, CAPTION_WIDTH)) and "\n" in caption
     note = Node("n0_from", "ref", "from " + long_note)
-    assert _label(note, False) == "\n".join(textwrap.wrap(note.name, NOTE_WIDTH))
+    assert label(note, False) == "\n".join(textwrap.wrap(note.name, NOTE_WIDTH))
 
 
 # ---- memory ----------------------------------------------------------------------------------
