@@ -21,8 +21,6 @@ the first view is exactly what `draw` pictures, and opening every group at depth
 
 from __future__ import annotations
 
-import html
-import json
 import math
 import textwrap
 import warnings
@@ -34,7 +32,7 @@ from typing import Any
 
 import torch
 
-from . import layout
+from . import browser, layout
 from .collapse import collapse, deepest, levels, regroup, summarize
 from .draw import MAX_NODES, module_types
 from .graph import Edge, Graph, Node
@@ -44,7 +42,6 @@ from .layout import BUDGET, fit, fold_for
 from .render import CAPTION_WIDTH, EDGE_ATTR, GRAPH_ATTR, NODE_ATTR, label
 from .trace import trace
 
-ASSETS = Path(__file__).parent / "assets"
 FORMAT_VERSION = 2
 FOLD_CHUNK = 300  # boxes at most behind one click when a folded repetition opens
 LEGEND_WIDTH = 28  # characters per line in the explorer's legend boxes
@@ -457,49 +454,9 @@ def _walk_order(node_id: str) -> int:
 # ---- the browser side ------------------------------------------------------------------------
 
 
-def _asset(name: str) -> str:
-    path = ASSETS / name
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"dagviz: the explorer's browser file {name} is missing from {ASSETS}. Reinstall dagviz, or from a "
-            "checkout run `python tools/vendor_assets.py`."
-        )
-    return path.read_text(encoding="utf-8")
-
-
-def _js_string(text: str) -> str:
-    """A JavaScript string literal safe inside an HTML <script> (no `</script`, no `<!--`)."""
-    return json.dumps(text).replace("<", "\\u003c")
-
-
-def esm() -> str:
-    """The explorer as one ES module (anywidget's format): Graphviz-in-WebAssembly inlined as a string."""
-    return f"const GRAPHVIZ_SOURCE = {_js_string(_asset('graphviz.js'))};\n" + _asset("explorer.js")
-
-
-def css() -> str:
-    return _asset("explorer.css")
-
-
 def page(data: ExplorerData) -> str:
-    """One self-contained HTML page: no network, works from file://."""
-    payload = json.dumps(data.to_json(), separators=(",", ":")).replace("<", "\\u003c")
-    title = html.escape(data.title or "dagviz explorer")
-    module = esm()
-    if "</script" in module.lower():
-        raise ValueError("dagviz: explorer.js must not contain '</script' (it is inlined into HTML)")
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{title}</title>\n<meta name=\"generator\" content=\"dagviz explorer\">\n"
-        f"<style>\nhtml, body {{ margin: 0; height: 100%; }}\n{css()}\n</style>\n</head>\n<body>\n"
-        "<div id=\"dagviz-explorer\" class=\"dagviz-page\"></div>\n"
-        f"<script type=\"application/json\" id=\"dagviz-data\">{payload}</script>\n"
-        "<script type=\"module\">\n"
-        f"{module}\n"
-        "standalone(document.getElementById(\"dagviz-explorer\"), "
-        "JSON.parse(document.getElementById(\"dagviz-data\").textContent));\n"
-        "</script>\n</body>\n</html>\n"
-    )
+    """One self-contained HTML page: no network, works from file:// (`browser.html`)."""
+    return browser.html(data.to_json(), data.title)
 
 
 def to_html(
