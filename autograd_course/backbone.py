@@ -25,6 +25,7 @@ from torch import nn
 from torchvision.models import ResNet18_Weights, resnet18
 
 from . import data
+from .data import cache_dir  # backbone.cache_dir stays part of this module's API
 
 __all__ = [
     "RECIPE",
@@ -38,7 +39,6 @@ __all__ = [
     "recipe",
 ]
 
-CACHE_ENV = "AUTOGRAD_COURSE_CACHE"
 ONLINE_ENV = "AUTOGRAD_COURSE_ONLINE"
 BACKBONE_ENV = "AUTOGRAD_COURSE_BACKBONE"
 SEED_ENV = "AUTOGRAD_COURSE_BACKBONE_SEED"
@@ -75,21 +75,6 @@ def recipe() -> dict[str, object]:
     except ValueError:
         raise ValueError(f"${SEED_ENV} must be an integer, got {seed!r}") from None
     return {**RECIPE, "seed": value}
-
-
-def cache_dir() -> Path:
-    """Where built artifacts live: ``$AUTOGRAD_COURSE_CACHE``, else ``build/`` of the checkout.
-
-    An installed (non-editable) copy has no checkout around it, so it falls back
-    to ``~/.cache/autograd-course``.
-    """
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env).expanduser()
-    root = Path(__file__).resolve().parent.parent
-    if (root / "dagviz").is_dir() and (root / "notebooks").is_dir():
-        return root / "build"
-    return Path.home() / ".cache" / "autograd-course"
 
 
 def imagenet_weights_file() -> Path:
