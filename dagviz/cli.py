@@ -124,7 +124,7 @@ def build_torchvision(name: str, shape: tuple[int, ...]) -> tuple[Any, Any]:
     """Random-init torchvision model (weights=None: never downloads) and its output on zeros-like input."""
     import torch
 
-    import dagviz
+    from .track import track
 
     names = model_names()
     if name not in names:
@@ -146,7 +146,7 @@ def build_torchvision(name: str, shape: tuple[int, ...]) -> tuple[Any, Any]:
     model.eval()  # batch statistics need no batch of 2; eval() does not turn gradients off
     x = torch.randn(*shape)
     try:
-        with dagviz.track(model):
+        with track(model):
             out = model(x)
     except (RuntimeError, ValueError, TypeError, AssertionError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
