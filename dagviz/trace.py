@@ -137,7 +137,7 @@ class _Walk:
             for name, v in (_torch.saved_tensors(fn) if need_saved else ())
         ]
         if self.saved:
-            node.saved = tuple(self._saved_meta(name, v, state) for name, v, state in saved)
+            node.saved = tuple(self._meta_of_saved(name, v, state) for name, v, state in saved)
         absent = _torch.absent_slots(fn, node.name, len(slots)) if missing and node.kind == "op" else set()
         named, unplaced = self._name_slots(node, len(slots), missing, saved)
         for i, (nxt, _) in enumerate(slots):
@@ -150,7 +150,7 @@ class _Walk:
             for name, v, state in saved:
                 self._add_saved(node.id, name, v, state)
 
-    def _saved_meta(self, name: str, v: torch.Tensor | None, state: str) -> SavedMeta:
+    def _meta_of_saved(self, name: str, v: torch.Tensor | None, state: str) -> SavedMeta:
         shape, dtype = (None, None) if v is None else (_shape(v), _dtype(v))
         return SavedMeta(name, state == _torch.FREED, shape, dtype, state == _torch.MODIFIED, PACKED.get(state),
                          *_memory(v, self.storages, self.param_storages))
