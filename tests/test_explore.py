@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from examples import dense_mlp, unrolled_rnn
+from examples import dense_mlp, tracked_resnet18, unrolled_rnn
 from torch import nn
 
 import dagviz
@@ -93,12 +93,7 @@ def without_memory(graph: Graph) -> dict:
 
 @pytest.fixture(scope="module")
 def resnet18_tracked():
-    torchvision = pytest.importorskip("torchvision")
-    torch.manual_seed(0)
-    model = torchvision.models.resnet18(weights=None).eval()
-    with dagviz.track(model):
-        out = model(torch.randn(1, 3, 64, 64))
-    return model, out
+    return tracked_resnet18()
 
 
 # ---- the first view is what draw pictures, and opening a level gives the next depth ----------
