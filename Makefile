@@ -20,7 +20,7 @@ LAB_ARGS ?=
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup lab test lint unit test-oldest test-newest browser nbval nbval-other-seed notebooks assignments instructor-e2e student-pack bench bench-explore backbone backbone-other-seed dot chromium python clean
+.PHONY: help setup lab test lint typecheck unit test-oldest test-newest browser nbval nbval-other-seed notebooks assignments instructor-e2e student-pack bench bench-explore backbone backbone-other-seed dot chromium python clean
 .DEFAULT_GOAL := help
 
 help:
@@ -28,6 +28,7 @@ help:
 	@echo "make test         set up, then lint, unit tests, browser tests, every lesson under nbval, assignments"
 	@echo "make test-oldest  dagviz's tests on the oldest torch and Python it claims (venv VENV_OLDEST, PYTHON_OLDEST)"
 	@echo "make test-newest  dagviz's tests on the newest Python it supports, pinned torch (VENV_NEWEST, PYTHON_NEWEST)"
+	@echo "make typecheck    mypy (strict) on dagviz and autograd_course"
 	@echo "make browser      only the browser tests: lessons and the explorer in JupyterLab + Chromium"
 	@echo "make notebooks    re-execute lessons in place so stored outputs match the code (NB=file for one)"
 	@echo "make assignments  student versions into release/; autograde solutions, blanks and the cheat corpus"
@@ -113,6 +114,10 @@ lab: setup backbone
 lint: setup
 	$(BIN)/ruff check .
 
+# dagviz and autograd_course, strict where their dependencies have type information ([tool.mypy]).
+typecheck: setup
+	$(BIN)/mypy
+
 unit: setup
 	$(BIN)/python -m pytest -q tests --ignore=tests/browser
 
@@ -169,7 +174,7 @@ test-newest: dot
 	@tools/extra_venv.sh "$(VENV_NEWEST)" "$(PYTHON_NEWEST)" constraints.txt PYTHON_NEWEST
 	$(VENV_NEWEST)/bin/python -m pytest -q $(DAGVIZ_TESTS)
 
-test: setup lint unit test-oldest test-newest browser nbval nbval-other-seed assignments instructor-e2e student-pack
+test: setup lint typecheck unit test-oldest test-newest browser nbval nbval-other-seed assignments instructor-e2e student-pack
 	@echo "make test: all checks passed"
 
 # ---- authoring ----------------------------------------------------------------------------

@@ -210,7 +210,7 @@ def letter_glyphs(
     a = torch.stack([torch.stack([cos, -sin + shear], -1), torch.stack([sin, cos], -1)], -2)
     a = a / torch.stack([sx, sy], -1).unsqueeze(-1)
     theta = torch.cat([a, shift.unsqueeze(-1)], -1)
-    grid = F.affine_grid(theta, (n, 1, 32, 32), align_corners=False)
+    grid = F.affine_grid(theta, [n, 1, 32, 32], align_corners=False)
     warped = F.grid_sample(src, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
     # pen thickness: mostly as rendered, sometimes thicker (a dilation)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections import deque
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterator, Mapping
 
 from .graph import Edge, Graph, Node, NodeKind
 
@@ -19,7 +19,7 @@ MAX_PERIOD = 64  # longest repeated step searched for, in levels
 SUMMARY_BUDGET = 400  # nodes kept by the fallback summary (without a repetition to fold)
 
 
-def _fresh_ids(graph: Graph, prefix: str) -> Iterable[str]:
+def _fresh_ids(graph: Graph, prefix: str) -> Iterator[str]:
     taken = {n.id for n in graph.nodes}
     i = 0
     while True:

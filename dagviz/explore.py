@@ -341,7 +341,7 @@ def explorer_data(
     if depth is not None:
         first_view, groups, chains = _module_groups(full, depth, modules)
     fold = max_nodes is not None  # as in `draw.prepare`: max_nodes=None keeps every box
-    if fold and len(first_view.nodes) > max_nodes:
+    if max_nodes is not None and len(first_view.nodes) > max_nodes:
         small = summarize(first_view, max_nodes)
         _add_layer(first_view, small, groups, chains)
         first_view = small

@@ -74,7 +74,7 @@ def caption(graph: Graph, title: str | None) -> list[str]:
 
 def summary(graph: Graph) -> str:
     """One line for `repr`: nodes by kind, edges, and whether the layout budget simplified it."""
-    counts = Counter(n.kind for n in graph.nodes)
+    counts: Counter[str] = Counter(n.kind for n in graph.nodes)
     parts = ", ".join(f"{counts[k]} {k}" for k in KINDS if k in counts)
     text = f"graph: {len(graph.nodes)} nodes ({parts}), {len(graph.edges)} edges"
     return text + (", simplified to fit the layout budget" if graph.notes else "")

@@ -148,11 +148,14 @@ def _map_nodes(items: list[tuple[str, torch.Tensor]], graph: Graph) -> dict[Any,
             out_edge[e.dst] = e.src
     ids: dict[Any, str] = {}
     queue: deque[Any] = deque()
+    fn: Any  # an autograd node
     for (_, t), rid in zip(items, graph.roots, strict=True):
         if t.grad_fn is not None:
             fn, nid = t.grad_fn, out_edge[rid]
         else:  # a leaf passed as root: its AccumulateGrad, reached through a public view op
-            fn, nid = t.view_as(t).grad_fn.next_functions[0][0], rid
+            view = t.view_as(t).grad_fn
+            assert view is not None
+            fn, nid = view.next_functions[0][0], rid
         if fn not in ids:
             ids[fn] = nid
             queue.append(fn)
@@ -292,7 +295,7 @@ def frame(steps: Steps, k: int, *, title: bool = True) -> DagGraph:
 
 
 def _svg(dot: DagGraph) -> str:
-    svg = dot.pipe(format="svg", encoding="utf-8")
+    svg = str(dot.pipe(format="svg", encoding="utf-8"))
     return svg[svg.find("<svg") :]
 
 

@@ -31,8 +31,11 @@ class Source(Protocol):
     """What the widget shows: a `dagviz.explore.ExplorerData`. Only what it uses is named here,
     so this module does not import `explore` (which imports this one to make the widget)."""
 
-    graph: Graph
-    groups: Mapping[str, Any]
+    @property
+    def graph(self) -> Graph: ...
+
+    @property
+    def groups(self) -> Mapping[str, Any]: ...
 
     def to_json(self) -> dict[str, Any]: ...
 
