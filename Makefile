@@ -20,7 +20,7 @@ LAB_ARGS ?=
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup lab test lint typecheck unit test-oldest test-newest browser nbval nbval-other-seed notebooks assignments instructor-e2e student-pack bench bench-explore backbone backbone-other-seed dot chromium python clean
+.PHONY: help setup lab test lint typecheck unit test-wheel test-oldest test-newest browser nbval nbval-other-seed notebooks assignments instructor-e2e student-pack bench bench-explore backbone backbone-other-seed dot chromium python clean
 .DEFAULT_GOAL := help
 
 help:
@@ -29,6 +29,7 @@ help:
 	@echo "make test-oldest  dagviz's tests on the oldest torch and Python it claims (venv VENV_OLDEST, PYTHON_OLDEST)"
 	@echo "make test-newest  dagviz's tests on the newest Python it supports, pinned torch (VENV_NEWEST, PYTHON_NEWEST)"
 	@echo "make typecheck    mypy (strict) on dagviz and autograd_course"
+	@echo "make test-wheel   the built wheel in a new venv holding only torch and graphviz: draw, text, to_html, CLI"
 	@echo "make browser      only the browser tests: lessons and the explorer in JupyterLab + Chromium"
 	@echo "make notebooks    re-execute lessons in place so stored outputs match the code (NB=file for one)"
 	@echo "make assignments  student versions into release/; autograde solutions, blanks and the cheat corpus"
@@ -119,7 +120,12 @@ typecheck: setup
 	$(BIN)/mypy
 
 unit: setup
-	$(BIN)/python -m pytest -q tests --ignore=tests/browser
+	$(BIN)/python -m pytest -q tests --ignore=tests/browser --ignore=tests/wheel
+
+# dagviz as a user gets it: the built wheel pip-installed into a new venv holding only torch and
+# graphviz (hard-linked from VENV, so it takes seconds), then draw, text, trace, to_html and the CLI.
+test-wheel: setup
+	$(BIN)/python -m pytest -q tests/wheel
 
 # Real JupyterLab + real Chromium: lessons 1 and 2 Run All, the explorer widget and HTML file.
 # Failure screenshots go to build/browser-failures/.
@@ -152,19 +158,20 @@ student-pack: setup
 	$(BIN)/python notebooks/assignments/student_pack.py
 
 # ---- dagviz on every PyTorch and Python it claims -----------------------------------------
-# pyproject.toml claims torch>=2.2 and Python>=3.10, so dagviz's own tests (tests/ without the
-# course's: COURSE_TESTS) also run on the oldest of both (constraints-oldest.txt, PYTHON_OLDEST)
-# and on the newest Python with the pinned torch (PYTHON_NEWEST), each in a venv of its own that
-# holds dagviz and its `test` extra only (tools/extra_venv.sh). Their torch wheels come from PyPI
-# (2.2 is a CUDA build: a few GB), downloaded once; .ci/run keeps both venvs in its cache outside
-# the clone, like the main one. The interpreters are found on PATH or among pyenv's versions
-# (tools/find_python.sh), else make says how to install them.
+# pyproject.toml claims torch>=2.2 and Python>=3.10, so dagviz's own unit tests (tests/ without
+# OTHER_TESTS: the course's, and those with a target of their own) also run on the oldest of both
+# (constraints-oldest.txt, PYTHON_OLDEST) and on the newest Python with the pinned torch
+# (PYTHON_NEWEST), each in a venv of its own that holds dagviz and its `test` extra only
+# (tools/extra_venv.sh). Their torch wheels come from PyPI (2.2 is a CUDA build: a few GB),
+# downloaded once; .ci/run keeps both venvs in its cache outside the clone, like the main one.
+# The interpreters are found on PATH or among pyenv's versions (tools/find_python.sh), else make
+# says how to install them.
 PYTHON_OLDEST ?= python3.10
 VENV_OLDEST ?= .venv-oldest
 PYTHON_NEWEST ?= python3.13
 VENV_NEWEST ?= .venv-newest
-COURSE_TESTS := tests/browser tests/test_assignments.py tests/test_grading.py tests/test_autograd_course.py
-DAGVIZ_TESTS := tests $(addprefix --ignore=,$(COURSE_TESTS))
+OTHER_TESTS := tests/browser tests/wheel tests/test_assignments.py tests/test_grading.py tests/test_autograd_course.py
+DAGVIZ_TESTS := tests $(addprefix --ignore=,$(OTHER_TESTS))
 
 test-oldest: dot
 	@tools/extra_venv.sh "$(VENV_OLDEST)" "$(PYTHON_OLDEST)" constraints-oldest.txt PYTHON_OLDEST
@@ -174,7 +181,7 @@ test-newest: dot
 	@tools/extra_venv.sh "$(VENV_NEWEST)" "$(PYTHON_NEWEST)" constraints.txt PYTHON_NEWEST
 	$(VENV_NEWEST)/bin/python -m pytest -q $(DAGVIZ_TESTS)
 
-test: setup lint typecheck unit test-oldest test-newest browser nbval nbval-other-seed assignments instructor-e2e student-pack
+test: setup lint typecheck unit test-wheel test-oldest test-newest browser nbval nbval-other-seed assignments instructor-e2e student-pack
 	@echo "make test: all checks passed"
 
 # ---- authoring ----------------------------------------------------------------------------
