@@ -90,10 +90,8 @@ def work() -> Iterator[Path]:
 @pytest.fixture(scope="module")
 def wheel(work: Path) -> Path:
     out = work / "dist"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(out), str(ROOT)],
-        check=True, capture_output=True, text=True,
-    )
+    build = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(out)]
+    subprocess.run([*build, str(ROOT)], check=True, capture_output=True, text=True)
     (path,) = out.glob("dagviz-*.whl")
     return path
 
@@ -160,7 +158,8 @@ tree = dagviz.text({"Q": Q}, params={"a": a, "b": b})
 assert tree.splitlines()[0] == "Q (2,) float32 [root]" and "AccumulateGrad: a (2,) float32" in tree, tree
 dot = dagviz.draw({"Q": Q}, params={"a": a, "b": b})
 svg = dot.pipe(format="svg", encoding="utf-8")
-assert "SubBackward0" in svg and repr(dot).startswith("<dagviz graph: 8 nodes (1 root, 4 op, 2 leaf, 1 nograd)"), repr(dot)
+assert "SubBackward0" in svg, svg
+assert repr(dot).startswith("<dagviz graph: 8 nodes (1 root, 4 op, 2 leaf, 1 nograd)"), repr(dot)
 page = dagviz.to_html(Q, "q.html", params={"a": a, "b": b})
 assert "GRAPHVIZ_SOURCE" in page.read_text() and page.stat().st_size > 500_000
 try:
