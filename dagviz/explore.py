@@ -37,12 +37,12 @@ from .collapse import collapse, deepest, levels, regroup, summarize
 from .draw import MAX_NODES, module_types
 from .graph import Edge, Graph, Node
 from .inputs import Params, Roots
-from .kinds import EDGES, KINDS, NOTE_WIDTH, grad_str, shape_str, style_of
+from .kinds import EDGES, KINDS, NOTE_WIDTH, grad_str, look_of, shape_str
 from .layout import BUDGET, fit, fold_for
 from .render import CAPTION_WIDTH, EDGE_ATTR, GRAPH_ATTR, NODE_ATTR, label
 from .trace import trace
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 FOLD_CHUNK = 300  # boxes at most behind one click when a folded repetition opens
 LEGEND_WIDTH = 28  # characters per line in the explorer's legend boxes
 
@@ -205,6 +205,7 @@ class ExplorerData:
             "node_attr": NODE_ATTR,
             "edge_attr": EDGE_ATTR,
             "edge_style": EDGES,
+            "looks": {name: k.style for name, k in KINDS.items()},
             "layout": self.layout_rule(),
             "legend": [
                 {"kind": k.name, "text": "\n".join(textwrap.wrap(k.legend, LEGEND_WIDTH)), "style": k.style}
@@ -229,12 +230,19 @@ class ExplorerData:
 
 
 def _drawn(n: Node, show_grad: bool) -> dict[str, Any]:
-    return {"label": label(n, show_grad), "style": dict(style_of(n))}
+    """The box `render` draws: its text, and its row in `kinds.KINDS` (the page has their styles)."""
+    return {"label": label(n, show_grad), "look": look_of(n)}
+
+
+def _without_false(d: dict[str, Any]) -> dict[str, Any]:
+    """`d` without its False and None values: the browser reads a missing one as such."""
+    return {k: v for k, v in d.items() if v is not None and v is not False}
 
 
 def _info(n: Node) -> dict[str, Any]:
-    """What the details panel shows for one box."""
-    info: dict[str, Any] = {"id": n.id, "kind": n.kind, "name": n.name}
+    """What the details panel shows for one box (the browser adds its id and kind). Zeros, False
+    and None are left out of saved tensors and memory, which every node of a big graph has."""
+    info: dict[str, Any] = {"name": n.name}
     if n.module is not None:
         info["module"] = n.module or "(the model itself)"
     for key in ("type", "param", "frozen", "freed", "modified", "folded_steps", "total_nodes"):
@@ -250,13 +258,14 @@ def _info(n: Node) -> dict[str, Any]:
                             "values": list(t.grad.values) if t.grad.values is not None else None}
     if n.saved:
         info["saved"] = [
-            {"name": s.name, "shape": None if s.shape is None else shape_str(s.shape), "dtype": s.dtype,
-             "bytes": 0 if s.freed else tensor_bytes(s.shape, s.dtype), "freed": s.freed, "modified": s.modified,
-             "param": s.param, "storage": s.storage}
+            _without_false({"name": s.name, "shape": None if s.shape is None else shape_str(s.shape), "dtype": s.dtype,
+                     "bytes": 0 if s.freed else tensor_bytes(s.shape, s.dtype), "freed": s.freed,
+                     "modified": s.modified, "param": s.param, "storage": s.storage})
             for s in n.saved
         ]
-    if n.kind != "group":
-        info["memory"] = memory([n]).as_dict()
+    used = {k: v for k, v in memory([n]).as_dict().items() if v}  # the browser reads a missing one as 0
+    if n.kind != "group" and used:
+        info["memory"] = used
     return info
 
 

@@ -244,10 +244,11 @@ KINDS: dict[str, Kind] = {
         Kind(
             "ref",
             {"shape": "note", "style": "filled", "fillcolor": "white", "color": "grey40", "fontcolor": "grey20"},
-            'white note "from #3-#9"',
-            "inputs from the boxes marked #3 to #9 far above",
-            'only in a graph too costly to lay out as is: inputs coming from the boxes marked "#3" to "#9" '
-            "far above, drawn as a note instead of long arrows; the caption says what was simplified",
+            "white note",
+            '"from #3-#9": inputs from the boxes marked #3 to #9 far above',
+            'only in a graph too costly to lay out as is: "from #3-#9" lists inputs coming from the boxes '
+            'marked "#3" to "#9" far above, drawn as a note instead of long arrows; the caption says what was '
+            "simplified",
             _ref_label,
         ),
     )
@@ -265,12 +266,17 @@ EDGES: dict[EdgeKind, Attrs] = {
 }
 
 
-def style_of(n: Node) -> Attrs:
-    """The style `n` is drawn with: its kind's, or that of a way of drawing it whose `when` holds."""
+def look_of(n: Node) -> str:
+    """The row `n` is drawn with: its kind's, or a way of drawing it whose `when` holds."""
     for k in KINDS.values():
         if k.draws == n.kind and k.when is not None and k.when(n):
-            return k.style
-    return KINDS[n.kind].style
+            return k.name
+    return n.kind
+
+
+def style_of(n: Node) -> Attrs:
+    """The style `n` is drawn with (its row's)."""
+    return KINDS[look_of(n)].style
 
 
 def label_lines(n: Node) -> list[str]:
