@@ -43,7 +43,8 @@ from .render import CAPTION_WIDTH, EDGE_ATTR, GRAPH_ATTR, NODE_ATTR, label
 from .trace import trace
 
 FORMAT_VERSION = 3
-FOLD_CHUNK = 300  # boxes at most behind one click when a folded repetition opens
+FOLD_CHUNK = 150  # boxes at most behind one click on a chunk of folded steps (benchmarks/results_explore.md)
+FOLD_FANOUT = 12  # chunks at most behind one click on a fold, or on a run of chunks
 LEGEND_WIDTH = 28  # characters per line in the explorer's legend boxes
 
 
@@ -374,7 +375,7 @@ def explorer_data(
 def _add_layer(first_view: Graph, small: Graph, groups: dict[str, Group], chains: dict[str, list[str]]) -> None:
     """Boxes that `small` (the first view folded by `summarize` or `layout.fold_for`) adds become
     groups above everything; a folded repetition opens into chunks of consecutive steps (each a
-    group too), so no click draws thousands of boxes."""
+    group too, nested when there are many), so no click draws thousands of boxes."""
     before = {n.id for n in first_view.nodes}
     after = {n.id for n in small.nodes}
     new = [n for n in small.nodes if n.id not in before]
@@ -391,25 +392,16 @@ def _add_layer(first_view: Graph, small: Graph, groups: dict[str, Group], chains
     for nid, gids in chains.items():
         top = next((g for g in gids if groups[g].parent is None), nid)
         inner_of.setdefault(top, []).append(nid)
-    outer: dict[str, list[str]] = {}  # element -> the new groups to put around it
+    outer: dict[str, list[str]] = {}  # element -> the new groups to put around it, outermost first
     added: dict[str, Group] = {}
     for n in new:
         elems = [e for e in hidden if owner[e] == n.id]
-        members = sorted((m for e in elems for m in inner_of.get(e, [])), key=_walk_order)
-        added[n.id] = Group(n, 0, None, members)
-        chunks = [("", elems)]  # a module, or a small fold: opens in one step
-        if "total_nodes" in n.attrs and elems:
-            chunks = _chunks(first_view, elems, n.attrs.get("period"), n.attrs.get("folded_steps"))
-            chunks = chunks if len(chunks) > 1 else [("", elems)]
-        for i, (name, part) in enumerate(chunks):
-            wrap = [n.id]
-            if name:
-                inside = sorted((m for e in part for m in inner_of.get(e, [])), key=_walk_order)
-                chunk = Node(f"{n.id}_{i}", "group", name, attrs={"count": len(inside)})
-                added[chunk.id] = Group(chunk, 1, n.id, inside)
-                wrap.append(chunk.id)
-            for e in part:
-                outer[e] = wrap
+        added[n.id] = Group(n, 0, None, sorted((m for e in elems for m in inner_of.get(e, [])), key=_walk_order))
+        tree = _chunk_tree(first_view, elems, n.attrs) if "total_nodes" in n.attrs and elems else []
+        if len(tree) < 2:  # a module, or a small fold: opens in one step
+            outer.update(dict.fromkeys(elems, [n.id]))
+        for i, part in enumerate(tree if len(tree) > 1 else []):
+            _add_chunk(part, f"{n.id}_{i}", [n.id], n.attrs["total_nodes"], inner_of, added, outer)
     for elem in hidden:
         for nid in inner_of.get(elem, []):
             chains[nid][:0] = outer[elem]
@@ -426,34 +418,66 @@ def _add_layer(first_view: Graph, small: Graph, groups: dict[str, Group], chains
     groups.update(sorted(everything.items(), key=lambda item: item[1].level))  # stable: level order
 
 
-def _chunks(
-    view: Graph, hidden: list[str], period: int | None, steps: int | None
-) -> list[tuple[str, list[str]]]:
-    """Split the folded boxes into runs of whole repeated steps (or levels), FOLD_CHUNK boxes at most."""
+@dataclass
+class _Chunk:
+    """Consecutive steps (or levels) `first`-`last` of a fold, counted from 1: `elems` of the first
+    view, in `children` chunks when there are more than FOLD_CHUNK of them."""
+
+    first: int
+    last: int
+    name: str
+    elems: list[str]
+    children: list[_Chunk] = field(default_factory=list)
+
+
+def _add_chunk(
+    part: _Chunk, gid: str, around: list[str], total: object, inner_of: Mapping[str, list[str]],
+    added: dict[str, Group], outer: dict[str, list[str]],
+) -> None:
+    """`part` as a group inside the last of `around`, its children inside it, and so on."""
+    inside = sorted((m for e in part.elems for m in inner_of.get(e, [])), key=_walk_order)
+    # part of the summary: steps it hides use the shared leaves too (`layout.is_summary`)
+    node = Node(gid, "group", part.name, attrs={"count": len(inside), "total_nodes": total})
+    added[gid] = Group(node, 0, around[-1], inside)
+    for i, child in enumerate(part.children):
+        _add_chunk(child, f"{gid}_{i}", [*around, gid], total, inner_of, added, outer)
+    if not part.children:
+        outer.update(dict.fromkeys(part.elems, [*around, gid]))
+
+
+def _chunk_tree(view: Graph, hidden: list[str], fold: Mapping[str, object]) -> list[_Chunk]:
+    """The folded boxes in runs of whole repeated steps (or levels) of FOLD_CHUNK boxes at most,
+    then runs of at most FOLD_FANOUT such runs, and so on: whatever opens shows few boxes."""
     dist = levels(view)
     by_level: dict[int, list[str]] = {}
     for e in hidden:
         by_level.setdefault(dist[e], []).append(e)
     lo, hi = min(by_level), max(by_level)
-    unit = period or 1
+    period, steps = fold.get("period"), fold.get("folded_steps")
+    unit = period if isinstance(period, int) else 1
     blocks = [[e for d in range(start, start + unit) for e in by_level.get(d, [])] for start in range(lo, hi + 1, unit)]
-    runs: list[list[list[str]]] = [[]]
-    for block in blocks:
-        if runs[-1] and sum(map(len, runs[-1])) + len(block) > FOLD_CHUNK:
-            runs.append([])
-        runs[-1].append(block)
-    out = []
-    done = 0
-    for run in runs:
-        elems = [e for block in run for e in block]
-        a, b = done + 1, done + len(run)
-        done = b
-        if period and steps:  # steps are counted from the output, as backward meets them
-            name = f"... folded steps {a}-{b} of {steps} ..."
+    runs: list[tuple[int, int]] = []  # (first block, last block), counted from 1
+    size = 0
+    for i, block in enumerate(blocks, start=1):
+        if runs and size + len(block) <= FOLD_CHUNK:
+            runs[-1] = (runs[-1][0], i)
+            size += len(block)
         else:
-            name = f"... folded levels {a}-{b} of {len(blocks)} ..."
-        out.append((name, elems))
-    return out
+            runs.append((i, i))
+            size = len(block)
+
+    def chunk(first: int, last: int, children: list[_Chunk]) -> _Chunk:
+        # steps are counted from the output, as backward meets them
+        what = f"steps {first}-{last} of {steps}" if period and steps else f"levels {first}-{last} of {len(blocks)}"
+        elems = [e for b in blocks[first - 1 : last] for e in b]
+        return _Chunk(first, last, f"... folded {what} ...", elems, children)
+
+    tree = [chunk(a, b, []) for a, b in runs]
+    while len(tree) > FOLD_FANOUT:
+        per = -(-len(tree) // -(-len(tree) // FOLD_FANOUT))  # as few runs as can be, of even length
+        parts = [tree[i : i + per] for i in range(0, len(tree), per)]
+        tree = [chunk(p[0].first, p[-1].last, p) for p in parts]
+    return tree
 
 
 def _walk_order(node_id: str) -> int:

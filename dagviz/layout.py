@@ -50,6 +50,12 @@ CUT_NOTE = "{} long edges drawn as 'from #k' notes (#k marks the box they come f
 OVER_NOTE = "still over budget with every box kept, so Graphviz may take a while"
 
 
+def is_summary(graph: Graph) -> bool:
+    """Whether `graph` has a box of folded steps (`collapse.summarize`, or a chunk of one in the
+    explorer): steps it does not draw use the graph's leaves too."""
+    return any(n.kind == "group" and "total_nodes" in n.attrs for n in graph.nodes)
+
+
 def shared_leaves(graph: Graph) -> set[str]:
     """Leaves (and constants) drawn once per use: many consumers in a big graph.
 
@@ -60,8 +66,7 @@ def shared_leaves(graph: Graph) -> set[str]:
     for e in graph.edges:
         uses[e.src] = uses.get(e.src, 0) + 1
     # A folded summary stands for a big graph: its shared weights still span it top to bottom.
-    folded = any(n.kind == "group" and "total_nodes" in n.attrs for n in graph.nodes)
-    if not folded and len(graph.nodes) < SHARED_LEAF_MIN_NODES:
+    if not is_summary(graph) and len(graph.nodes) < SHARED_LEAF_MIN_NODES:
         return set()
     return {n.id for n in graph.nodes if n.kind in ("leaf", "nograd") and uses.get(n.id, 0) >= SHARED_LEAF_USES}
 

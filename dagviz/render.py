@@ -25,7 +25,7 @@ import graphviz
 
 from .graph import Graph, Node
 from .kinds import EDGES, KINDS, Attrs, grad_str, label_lines, style_of
-from .layout import shared_leaves
+from .layout import is_summary, shared_leaves
 
 GRAPH_ATTR: Attrs = {"rankdir": "TB", "ranksep": "0.3", "nodesep": "0.25", "size": "8,12"}
 NODE_ATTR: Attrs = {"fontname": "Helvetica", "fontsize": "10", "height": "0.2", "margin": "0.08,0.03"}
@@ -115,7 +115,7 @@ def to_digraph(
         if n.id not in shared:  # a shared leaf is drawn once per use, with its edges below
             dot.node(n.id, label(n, show_grad), **{**style_of(n), **node_attrs.get(n.id, {})})
     uses = Counter(e.src for e in graph.edges if e.src in shared)
-    folded = any(n.kind == "group" and "total_nodes" in n.attrs for n in graph.nodes)  # a summary hides steps
+    folded = is_summary(graph)  # its hidden steps use the shared leaves too
     by_id = {n.id: n for n in graph.nodes}
     drawn: Counter[str] = Counter()
     for i, e in enumerate(graph.edges):

@@ -21,7 +21,7 @@ import dagviz
 from dagviz import layout
 from dagviz.collapse import collapse
 from dagviz.draw import prepare
-from dagviz.explore import FOLD_CHUNK, ExplorerData, explorer_data, memory, page
+from dagviz.explore import FOLD_CHUNK, FOLD_FANOUT, ExplorerData, explorer_data, memory, page
 from dagviz.graph import Graph, Node
 from dagviz.kinds import NOTE_WIDTH
 from dagviz.render import CAPTION_WIDTH, label, to_digraph
@@ -176,7 +176,7 @@ def test_without_depth_nothing_is_grouped():
 
 
 def test_folded_repetition_opens_in_chunks_of_steps_down_to_every_node():
-    cell, out = unrolled_rnn(300)
+    cell, out = unrolled_rnn(1000)
     params = {"W_ih": cell.weight_ih, "W_hh": cell.weight_hh}
     data = explorer_data(out, params)
     first = data.shown()
@@ -185,15 +185,23 @@ def test_folded_repetition_opens_in_chunks_of_steps_down_to_every_node():
     k = fold.node.attrs["folded_steps"]
     assert k > 0 and len(first.nodes) < 1500 < len(data.graph.nodes)
     assert len(fold.members) == len(data.graph.nodes) - (len(first.nodes) - 1)
-    # opening the fold shows runs of whole steps, each a group, in order from the output
-    opened = data.shown([fold.id])
-    assert len(opened.nodes) == len(first.nodes) - 1 + len(chunks)
-    assert [c.node.name for c in chunks][0].startswith("... folded steps 1-")
-    assert chunks[-1].node.name.endswith(f"-{k} of {k} ...")
-    assert all(c.parent == fold.id and len(c.members) <= FOLD_CHUNK for c in chunks)
-    assert sorted(m for c in chunks for m in c.members) == sorted(fold.members)
-    one = data.shown([fold.id, chunks[0].id])
-    assert len(one.nodes) == len(opened.nodes) - 1 + len(chunks[0].members)
+    # chunks nest: the fold opens into at most FOLD_FANOUT runs of chunks, and so on down to
+    # chunks of at most FOLD_CHUNK boxes, in order from the output, covering the fold once
+    children = {g.id: [c for c in chunks if c.parent == g.id] for g in [fold, *chunks]}
+    leaves = [c for c in chunks if not children[c.id]]
+    assert len(children[fold.id]) <= FOLD_FANOUT < len(leaves)
+    assert all(len(kids) <= FOLD_FANOUT for kids in children.values())
+    assert all(len(c.members) <= FOLD_CHUNK for c in leaves)
+    assert leaves[0].node.name.startswith("... folded steps 1-") and leaves[-1].node.name.endswith(f"-{k} of {k} ...")
+    assert sorted(m for c in leaves for m in c.members) == sorted(fold.members)
+    for g in [fold, *chunks]:  # whatever a click opens, it adds few boxes
+        around = []
+        p = g.parent
+        while p is not None:
+            around.insert(0, p)
+            p = data.groups[p].parent
+        added = len(data.shown([*around, g.id]).nodes) - len(data.shown(around).nodes) + 1
+        assert added == (len(children[g.id]) if children[g.id] else len(g.members)) <= max(FOLD_FANOUT, FOLD_CHUNK)
     everything = data.shown(list(data.groups))
     assert [n.id for n in everything.nodes] == [n.id for n in data.graph.nodes]
     assert [(e.src, e.dst, e.kind, e.slot) for e in everything.edges] == [
