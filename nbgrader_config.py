@@ -1,6 +1,9 @@
-# nbgrader configuration when nbgrader runs at the top of the checkout: JupyterLab's Formgrader
-# (`make lab` opens JupyterLab here) and `nbgrader ...` commands typed here. Everything is set in
-# notebooks/assignments/nbgrader_config.py; this file only loads it.
+# nbgrader configuration for the course's graded assignments: every setting is in
+# course_grading/config.py (paths are computed from this file's location, so the checkout can live
+# anywhere). nbgrader reads this file when it runs at the top of the checkout: the nbgrader commands,
+# JupyterLab's Formgrader (`make lab` opens JupyterLab here) and the self-check (`make assignments`).
 import pathlib
 
-load_subconfig(str(pathlib.Path(__file__).resolve().parent / "notebooks" / "assignments" / "nbgrader_config.py"))  # noqa: F821
+from course_grading.config import configure
+
+configure(get_config(), pathlib.Path(__file__).resolve().parent)  # noqa: F821 (traitlets provides get_config)

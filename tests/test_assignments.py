@@ -1,34 +1,21 @@
-"""Fast structural checks of the nbgrader assignments (no kernel is started).
+"""Fast structural checks of the nbgrader assignments and their hidden-check modules (no worker is started).
 
-The full self-check (generate the student versions, autograde the solutions and the blank
-versions) is `make assignments`, i.e. `python notebooks/assignments/assignments.py`.
+The full self-check (generate the student versions, autograde the solutions, the blank versions, the
+cheats and the honest alternatives) is `make assignments`, i.e. `python -m course_grading selfcheck`.
 """
 
+import ast
 import copy
-import importlib.util
 import pathlib
-import sys
 import tempfile
 
 import pytest
 
+from course_grading import cheats as grading_cheats
+from course_grading import selfcheck as A
+from course_grading.autograde import load_checks
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-DRIVER = ROOT / "notebooks" / "assignments" / "assignments.py"
-
-
-def _load_driver():
-    spec = importlib.util.spec_from_file_location("course_assignments", DRIVER)
-    module = importlib.util.module_from_spec(spec)
-    old = sys.dont_write_bytecode
-    sys.dont_write_bytecode = True  # no __pycache__ in the nbgrader source folder
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.dont_write_bytecode = old
-    return module
-
-
-A = _load_driver()
 NAMES = A.assignment_names()
 
 
@@ -41,7 +28,7 @@ def load_config(root):
     old = os.environ.get("AUTOGRAD_COURSE_GRADING_ROOT")
     os.environ["AUTOGRAD_COURSE_GRADING_ROOT"] = str(root)
     try:
-        return PyFileConfigLoader("nbgrader_config.py", path=str(DRIVER.parent)).load_config()
+        return PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
     finally:
         if old is None:
             os.environ.pop("AUTOGRAD_COURSE_GRADING_ROOT")
@@ -65,11 +52,11 @@ def _student_version(name):
     return nb
 
 
-def test_at_least_four_assignments():
-    """The four of this course; more (custom_function, manual_backprop) may join as folders of their own."""
-    assert len(NAMES) >= 4, NAMES
-    for required in ("reading_the_dag", "tiny_autodiff", "jacobians", "finetuning"):
-        assert required in NAMES
+def test_the_six_assignments():
+    assert NAMES == ["custom_function", "finetuning", "jacobians", "manual_backprop", "reading_the_dag",
+                     "tiny_autodiff"]
+    assert sorted(p.name for p in A.HERE.iterdir() if p.is_dir()) == NAMES, "the source folder holds only assignments"
+    assert not list(A.HERE.glob("*.py")), "no grading machinery in nbgrader's source folder"
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -165,18 +152,62 @@ def test_verdict_holds_honest_answers_to_full_marks_and_cheats_to_their_limit(tm
     a cheat over its limit fails; the same scores the other way round pass."""
     import types
 
-    sys.path.insert(0, str(DRIVER.parent))
-    import grading_cheats
-
     points = {"test_a": 4.0, "test_b": 6.0}
 
     def job(kind, cls, auto, scan=()):
         cheat = grading_cheats.Cheat("x", tmp_path / "x.py", cls, "made up")
         return types.SimpleNamespace(kind=kind, cheat=cheat, student="x", error=None, max=10.0, score=auto, auto=auto,
-                                     errors=[], scan=list(scan), failed=[], flag="review" if scan else "none")
+                                     verdicts={}, scan=list(scan), failed=[], flag="review" if scan else "none")
 
     assert A.verdict(job("honest", "honest", 10.0), points) is None
     assert "honest answer x scores 6/10" in A.verdict(job("honest", "honest", 6.0), points)
-    assert A.verdict(job("honest", "honest", 10.0, ["[scan] review: x"]), points) is not None  # flag: none declared
+    assert A.verdict(job("honest", "honest", 10.0, ["[review] review: x"]), points) is not None  # flag: none declared
     assert A.verdict(job("cheat", "hooks", 2.0), points) is None
     assert "over its limit 2" in A.verdict(job("cheat", "hooks", 2.5), points)
+
+
+# ---- each assignment's hidden checks: a Python module of the grading package ----------------------------------
+def _test_cells(nb):
+    return {A.nbgrader_meta(c)["grade_id"]: (A.nbgrader_meta(c)["points"], A.cell_source(c)) for c in nb["cells"]
+            if c["cell_type"] == "code" and A.nbgrader_meta(c).get("grade") and not A.nbgrader_meta(c).get("solution")}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_test_cell_has_its_check_and_calls_it(name):
+    """One check per test cell, with the cell's points; the hidden part only calls the instructor's preview."""
+    nb = A.read_notebook(A.source_path(name))
+    cells = _test_cells(nb)
+    checks = load_checks(name).by_cell
+    assert sorted(checks) == sorted(cells), "test cells and checks differ"
+    for gid, (points, source) in cells.items():
+        assert checks[gid].points == points, gid
+        hidden = source.split("### BEGIN HIDDEN TESTS\n", 1)[1].split("### END HIDDEN TESTS", 1)[0]
+        assert hidden.strip().splitlines()[-1] == f"preview({name!r}, {gid!r}, globals())", gid
+        visible = A.strip_hidden(source) if hasattr(A, "strip_hidden") else source.split("### BEGIN HIDDEN")[0]
+        assert len([line for line in visible.splitlines() if line.strip() and not line.startswith("#")]) >= 2, (
+            f"{gid}: a test cell needs a visible part a student can run")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_drivers_import_only_the_standard_library_at_module_level(name):
+    """Drivers run in every worker environment, the torch-free ones too."""
+    import sys
+
+    path = ROOT / "course_grading" / "drivers" / f"{name}.py"
+    if not path.is_file():
+        pytest.skip("no drivers")
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            for module in names:
+                top = module.split(".")[0]
+                assert node.__class__ is ast.ImportFrom and node.level or top in sys.stdlib_module_names, module
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_course_metadata(name):
+    """Each assignment states its time and the lesson sections it needs (the lessons' structure check verifies them)."""
+    meta = A.read_notebook(A.source_path(name))["metadata"].get("course", {})
+    assert meta.get("time") and meta.get("prerequisites"), meta
+    intro = A.cell_source(A.read_notebook(A.source_path(name))["cells"][0])
+    assert "Time:" in intro and "hour" in intro

@@ -1,71 +1,72 @@
 # class: mode_swap
-# what: answers reverse mode with forward mode: every Value carries the derivatives of itself with respect
-#   to every leaf (dual numbers), so gradients come out right, but no _backward step exists and backward()
-#   only copies the forward-mode derivatives into the leaves. topological_order() is honest.
-# honest: test_topo
+# what: never derives a local gradient: every _backward is a central finite difference of the operation's own
+#   forward, element by element, in NumPy (and topological_order is a breadth-first walk from the root, reversed)
 # flag: none
-# %% answer topo
-def topological_order(root):
-    order, seen, stack = [], set(), [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-        elif id(node) not in seen:
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((child, False) for child in node._prev if id(child) not in seen)
-    return order
-# %% answer engine
-import math
-
-
-class Value:
-    def __init__(self, data, _children=(), _op="", partials=None):
-        self.data, self.grad, self._prev, self._op = float(data), 0.0, tuple(_children), _op
+# %% answer ops
+class Tensor:
+    def __init__(self, data, _prev=(), _op=""):
+        self.data = np.array(data, dtype=np.float64)
+        self.grad = np.zeros_like(self.data)
+        self._prev = tuple(_prev)
+        self._op = _op
         self._backward = lambda: None
-        self.partials = partials if partials is not None else {id(self): (self, 1.0)}
+
+    @property
+    def shape(self):
+        return self.data.shape
 
     @staticmethod
-    def _wrap(other):
-        return other if isinstance(other, Value) else Value(other)
+    def lift(x):
+        return x if isinstance(x, Tensor) else Tensor(x)
 
-    @staticmethod
-    def _mix(*terms):
-        out = {}
-        for value, factor in terms:
-            for key, (leaf, d) in value.partials.items():
-                prev = out.get(key, (leaf, 0.0))[1]
-                out[key] = (leaf, prev + factor * d)
+    def _numeric(self, forward, inputs):
+        out = Tensor(forward(*[x.data for x in inputs]), inputs, "fd")
+
+        def _backward():
+            for k, x in enumerate(inputs):
+                flat = x.data.reshape(-1)
+                grad = np.zeros_like(flat)
+                for i in range(flat.size):
+                    args = [y.data.copy() for y in inputs]
+                    plus, minus = args[k].reshape(-1).copy(), args[k].reshape(-1).copy()
+                    plus[i] += 1e-6
+                    minus[i] -= 1e-6
+                    args[k] = plus.reshape(x.shape)
+                    hi = forward(*args)
+                    args[k] = minus.reshape(x.shape)
+                    lo = forward(*args)
+                    grad[i] = np.sum((hi - lo) / 2e-6 * out.grad)
+                x.grad += grad.reshape(x.shape)
+
+        out._backward = _backward
         return out
 
     def __add__(self, other):
-        other = self._wrap(other)
-        return Value(self.data + other.data, (self, other), "+", self._mix((self, 1.0), (other, 1.0)))
+        return self._numeric(lambda a, b: a + b, (self, Tensor.lift(other)))
 
     def __mul__(self, other):
-        other = self._wrap(other)
-        return Value(self.data * other.data, (self, other), "*", self._mix((self, other.data), (other, self.data)))
+        return self._numeric(lambda a, b: a * b, (self, Tensor.lift(other)))
 
-    def __pow__(self, k):
-        return Value(self.data**k, (self,), "**", self._mix((self, k * self.data ** (k - 1))))
+    def __matmul__(self, other):
+        return self._numeric(lambda a, b: a @ b, (self, Tensor.lift(other)))
+
+    def sum(self, axis=None, keepdims=False):
+        return self._numeric(lambda a: a.sum(axis=axis, keepdims=keepdims), (self,))
 
     def tanh(self):
-        t = math.tanh(self.data)
-        return Value(t, (self,), "tanh", self._mix((self, 1 - t * t)))
+        return self._numeric(np.tanh, (self,))
 
     def exp(self):
-        e = math.exp(self.data)
-        return Value(e, (self,), "exp", self._mix((self, e)))
+        return self._numeric(np.exp, (self,))
 
-    def __neg__(self):
-        return self * -1.0
+    def log(self):
+        return self._numeric(np.log, (self,))
 
-    def __sub__(self, other):
-        return self + (-self._wrap(other))
+    def relu(self):
+        return self._numeric(lambda a: np.maximum(a, 0.0), (self,))
 
-    def __truediv__(self, other):
-        return self * self._wrap(other) ** -1
+    def __pow__(self, k):
+        return self._numeric(lambda a: a**k, (self,))
 
     def __radd__(self, other):
         return self + other
@@ -73,34 +74,29 @@ class Value:
     def __rmul__(self, other):
         return self * other
 
-    def __rsub__(self, other):
-        return self._wrap(other) - self
+    def __neg__(self):
+        return self * -1.0
 
-    def __rtruediv__(self, other):
-        return self._wrap(other) / self
+    def __sub__(self, other):
+        return self + (-Tensor.lift(other))
+
+    def __truediv__(self, other):
+        return self * Tensor.lift(other) ** -1
+
+    def mean(self, axis=None, keepdims=False):
+        total = self.sum(axis=axis, keepdims=keepdims)
+        return total * (total.data.size / self.data.size)
 
     def backward(self):
-        for leaf, d in self.partials.values():
-            if not leaf._prev:
-                leaf.grad += d
-# %% answer mlp
-def train_mlp(xs, ys, w1, b1, w2, b2, lr=0.1, steps=20):
-    W1 = [[Value(w) for w in row] for row in w1]
-    B1 = [Value(b) for b in b1]
-    W2 = [Value(w) for w in w2]
-    B2 = Value(b2)
-    params = [w for row in W1 for w in row] + B1 + W2 + [B2]
-    losses = []
-    for _ in range(steps):
-        total = Value(0.0)
-        for x, y in zip(xs, ys):
-            h = [(sum((w * xi for w, xi in zip(row, x)), Value(0.0)) + b).tanh() for row, b in zip(W1, B1)]
-            total = total + (sum((w * hj for w, hj in zip(W2, h)), Value(0.0)) + B2 - y) ** 2
-        loss = total / len(xs)
-        losses.append(loss.data)
-        loss.backward()
-        for p in params:
-            p.data -= lr * p.grad
-            p.grad = 0.0
-            p.partials = {id(p): (p, 1.0)}
-    return losses
+        backward(self)
+# %% answer topo
+def topological_order(root):
+    order, queue, seen = [], [root], {id(root)}
+    while queue:
+        node = queue.pop(0)
+        order.append(node)
+        for child in node._prev:
+            if id(child) not in seen:
+                seen.add(id(child))
+                queue.append(child)
+    return order[::-1]

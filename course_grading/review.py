@@ -1,25 +1,19 @@
-"""A static scan of the cells a student wrote, run in the grader's own process (never in the kernel).
+"""Review notes: a static scan of the cells a student wrote, for the instructor. It decides nothing.
 
-The runtime guard (`grading_guard.py`) undoes hooks and patches around test cells, but code that goes
-after the guard itself (through `gc`, frames, `sys`, the kernel object) can defeat anything that runs
-in the same process. Such code has to name what it reaches for, and this scan, which reads the
-submitted source before any of it runs and cannot be influenced by it, looks for exactly that.
-
-Two levels:
-
-``tamper``  reaching for the grading machinery or the interpreter: IPython's hooks, `sys`, `gc`,
-            frames, dunder attributes such as `__globals__` or `__subclasses__`, `exec`/`eval`,
-            magics, patching an attribute of a module, torch internals and modes. The grader holds
-            the notebook's score at zero until an instructor has looked (`grading_preprocessors`).
-``review``  suspicious but sometimes honest: comparison dunders (`__eq__` that may always say yes),
-            a library the task forbids, a computed answer where a literal is asked for, a function
-            that returns a hard-coded value, file access. Flagged for the instructor; the score stands.
+Scores come from the trusted grader (`autograde.TrustedGrade`), which never shares a process with the
+student's code, so nothing a notebook does can raise its score and nothing here is needed to stop it.
+The scan reads the submitted source in the grader's process and points the instructor at code worth a
+look: reaching for the interpreter or the grading machinery (`tamper`), or patterns that are sometimes
+honest (`review`: comparison dunders, a library the task forbids, a computed answer where a literal is
+asked for, a function returning a hard-coded value, file access, a module hook). Each finding becomes a
+comment on the answer cell and a "needs manual grade" flag in the gradebook (`ReviewNotes`); the
+autograded score stands. `python -m course_grading holds` lists the flagged notebooks and lifts the
+flags in bulk once reviewed.
 
 Per-cell rules come from the *source* notebook's cell metadata, `metadata.grading` of an answer cell:
-`{"forbid": ["torch", "numpy"], "literal": true}` (see notebooks/assignments/README.md). A forbidden
-name matches itself and what is under it (`torch.func` matches `torch.func.vjp`), also through the
-cell's own import aliases (`from torch import autograd as ag` makes `ag.grad` `torch.autograd.grad`);
-a name that starts with a dot matches that attribute of anything (`.backward` matches `loss.backward()`).
+`{"forbid": ["torch", "numpy"], "literal": true}`. A forbidden name matches itself and what is under it
+(`torch.func` matches `torch.func.vjp`), also through the cell's own import aliases; a name that starts
+with a dot matches that attribute of anything (`.backward` matches `loss.backward()`).
 """
 
 from __future__ import annotations
@@ -37,8 +31,8 @@ TAMPER_MODULES = {
     "sys", "builtins", "gc", "ctypes", "inspect", "importlib", "os", "subprocess", "threading", "_thread",
     "multiprocessing", "concurrent", "asyncio", "signal", "socket", "pickle", "marshal", "shutil", "pathlib",
     "io", "types", "code", "codeop", "dis", "traceback", "weakref", "atexit", "faulthandler", "tracemalloc",
-    "IPython", "ipykernel", "jupyter_client", "zmq", "nbgrader", "grading_checks", "grading_guard",
-    "grading_sandbox", "sysconfig", "site", "runpy", "unittest", "pytest",
+    "IPython", "ipykernel", "jupyter_client", "zmq", "nbgrader", "course_grading", "drivers", "worker",
+    "sysconfig", "site", "runpy", "unittest", "pytest", "fcntl", "select", "mmap", "struct", "_frozen_importlib",
 }
 # Dunder attributes that lead from any object to the interpreter's or the grader's insides.
 DANGEROUS_DUNDERS = {
@@ -48,6 +42,10 @@ DANGEROUS_DUNDERS = {
     "__enter__", "__exit__", "__del__", "__init_subclass__", "__set_name__", "__class_getitem__", "__defaults__",
     "__kwdefaults__", "__annotations__", "__module__", "__file__", "__path__", "__objclass__", "__weakref__",
 }
+# IPython's machinery, reached through any object that holds the shell (`exit._ip`, `get_ipython()`).
+SHELL_ATTRS = {"_ip", "displayhook", "display_pub", "ast_node_interactivity", "ast_transformers", "events",
+               "input_transformers_post", "input_transformers_cleanup", "run_cell", "run_ast_nodes",
+               "set_custom_exc", "showtraceback", "kernel", "shell"}
 FRAME_ATTRS = {"tb_frame", "tb_next", "f_back", "f_locals", "f_globals", "f_builtins", "f_code", "gi_frame",
                "cr_frame", "ag_frame", "co_code", "f_trace"}
 TORCH_HOOKS = {"overrides", "library", "TorchFunctionMode", "TorchDispatchMode", "_python_dispatch",
@@ -183,6 +181,8 @@ def scan_source(source: str, cell: str, rules: dict | None = None) -> list[Findi
                 add(node, "tamper", f"uses the attribute {node.attr}")
             elif node.attr in FRAME_ATTRS:
                 add(node, "tamper", f"uses frames or tracebacks ({node.attr})")
+            elif node.attr in SHELL_ATTRS:
+                add(node, "tamper", f"reaches into IPython's shell ({name or node.attr})")
             elif node.attr in TORCH_HOOKS or _torch_private(full):
                 add(node, "tamper", f"uses torch internals or hooks ({name or node.attr})")
             elif node.attr in MODULE_HOOKS:
@@ -267,3 +267,68 @@ def scan_notebook(nb, rules: dict[str, dict] | None = None) -> list[Finding]:
         if not unanswered(source):
             found += scan_source(source, label, rules.get(gid) if gid else None)
     return found
+
+
+# ---- the instructor's bulk review: `python -m course_grading holds` ----------------------------------
+def holds(gradebook, assignment: str | None = None) -> list[dict]:
+    """Submissions the scan flagged: student, assignment, notebook, autograded score, the notes."""
+    from course_grading.autograde import REVIEW_MARK
+
+    found = []
+    for a in gradebook.assignments:
+        if assignment and a.name != assignment:
+            continue
+        for sub in a.submissions:
+            for nb in sub.notebooks:
+                notes = [c.manual_comment for c in nb.comments if (c.manual_comment or "").startswith(REVIEW_MARK)]
+                if notes and any(g.needs_manual_grade for g in nb.grades):
+                    found.append({"student": sub.student.id, "assignment": a.name, "notebook": nb.name,
+                                  "score": nb.score, "max_score": nb.max_score, "notes": notes, "nb": nb})
+    return found
+
+
+def lift(gradebook, held: dict) -> None:
+    """Reviewed: clear the flags, keep the notes (marked as reviewed). Scores are not touched."""
+    for grade in held["nb"].grades:
+        if grade.manual_score is None:
+            grade.needs_manual_grade = False
+    for comment in held["nb"].comments:
+        if (comment.manual_comment or "").startswith("[review] ") and "(reviewed)" not in comment.manual_comment:
+            comment.manual_comment = comment.manual_comment.replace("[review] ", "[review] (reviewed) ", 1)
+    gradebook.db.commit()
+
+
+def holds_main(argv: list[str] | None = None) -> int:
+    """List the notebooks the review scan flagged; `--lift` clears the flags of those listed."""
+    import argparse
+    import os
+    import pathlib
+
+    from nbgrader.api import Gradebook
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    parser = argparse.ArgumentParser(prog="python -m course_grading holds", description=holds_main.__doc__)
+    parser.add_argument("assignment", nargs="?", help="only this assignment")
+    parser.add_argument("--student", action="append", default=[], help="only these students (repeat)")
+    parser.add_argument("--lift", action="store_true", help="you reviewed them: clear their review flags")
+    args = parser.parse_args(argv)
+    checkout = pathlib.Path(__file__).resolve().parents[1]
+    cfg = PyFileConfigLoader("nbgrader_config.py", path=str(checkout)).load_config()
+    course = CourseDirectory(config=cfg)
+    if not os.path.exists(os.path.join(course.root, "gradebook.db")):
+        print(f"no gradebook in {course.root}: set AUTOGRAD_COURSE_GRADING_ROOT to your course root")
+        return 2
+    with Gradebook(course.db_url, course.course_id) as gb:
+        found = [h for h in holds(gb, args.assignment) if not args.student or h["student"] in args.student]
+        for h in found:
+            print(f"{h['assignment']} / {h['student']}: {h['score']:g} of {h['max_score']:g} points (autograded, "
+                  f"stands)")
+            for note in h["notes"]:
+                print(f"    {note[:500]}")
+            if args.lift:
+                lift(gb, h)
+        verb = "lifted" if args.lift else "flagged for review"
+        print(f"{len(found)} notebook(s) {verb}" + ("" if args.lift or not found else
+                                                    "; read them in the Formgrader, then run again with --lift"))
+    return 0

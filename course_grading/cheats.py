@@ -3,10 +3,10 @@
 Each assignment keeps its cheats in `notebooks/assignments/<name>/cheats/<cheat>.py` (never released:
 `cheats` is in nbgrader's ignore list). A cheat file is data: a header, then the cells it submits.
 
-    # class: hooks
-    # what: an AST transformer that deletes every assert, so later test cells cannot fail
+    # class: forge
+    # what: calls the shell's displayhook with the test cell's points, then raises
     # honest: test_passes                 (optional: test cells this cheat answers honestly)
-    # flag: tamper                        (the scan must find at least this: tamper, review or none)
+    # flag: tamper                        (the review scan must find at least this: tamper, review or none)
     # %% answer predictions               the source of the answer cell with that grade_id
     ...code...
     # %% add after walk                   a new cell after the cell with that grade_id ("add first":
@@ -15,16 +15,16 @@ Each assignment keeps its cheats in `notebooks/assignments/<name>/cheats/<cheat>
     ...code...
 
 A file with `# class: honest` is the opposite: a correct answer written differently from the
-solution (other formulas, other library calls, long-hand steps), which must score **full marks**, never
-held by the scan: its `# flag:` is the most the scan may find (none, or review where an honest route
-looks like a cheat's, such as a module hook to read features; a review note leaves the score standing).
-They keep the defences from punishing honest work that does not look
-like the solution (a work count too tight, a forbidden name too broad).
+solution (other formulas, other library calls, long-hand steps), which must score **full marks**: its
+`# flag:` is the most the review scan may find (none, or review where an honest route looks like a
+cheat's, such as a module hook to read features; a review note never changes a score). They keep the
+defences from punishing honest work that does not look like the solution (a time limit too tight, an
+input range too narrow).
 
 Answer cells a cheat does not mention keep the student version's stub. The self-check
-(`assignments.py`) autogrades every cheat like any submission and requires its score to stay within
+(`selfcheck.py`) autogrades every cheat like any submission and requires its score to stay within
 `limit()`: 20% of the points, or the points of the test cells it honestly answers if that is more.
-Adding an assignment's cheats is adding files here; nothing in the machinery changes.
+Adding an assignment's cheats is adding files there; nothing in the machinery changes.
 """
 
 from __future__ import annotations
@@ -36,9 +36,13 @@ from dataclasses import dataclass, field
 
 CLASSES = {
     "hooks": "disables or rewrites test code through IPython hooks, builtins or monkeypatching",
+    "forge": "forges a test cell's result or score (displayhook, outputs, an empty cell)",
+    "tamper": "tampers with the grading code that runs beside it (worker, drivers, what they send)",
     "always_equal": "returns objects that compare equal to anything",
-    "delegate": "delegates to the library the task forbids",
+    "delegate": "delegates to the library the task forbids, however it is reached",
     "mode_swap": "answers one mode with the other",
+    "library_kernel": "calls a library's backward kernel where the task is to derive the gradient",
+    "read_disk": "reads the solutions, hidden checks or other files from disk",
     "rewrite_data": "rewrites the data the checks compare against",
     "hardcode": "hard-codes the visible answers",
 }

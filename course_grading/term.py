@@ -1,6 +1,6 @@
 """An instructor's whole term, end to end, with the real nbgrader commands and fake students.
 
-    python notebooks/assignments/instructor_e2e.py [--assignment NAME] [--keep DIR]
+    python -m course_grading term [--assignment NAME] [--cheat NAME] [--keep DIR]
 
 In a throwaway course root and exchange (never the instructor's own), as `make test` runs it:
 
@@ -9,15 +9,17 @@ In a throwaway course root and exchange (never the instructor's own), as `make t
 2. students `nbgrader fetch_assignment` and `nbgrader submit` from their own folders: alice (the
    solutions, on time), mallory (a cheat from the corpus, on time) and bob (the solutions, after the due
    date); carol hands in through the LMS, collected with `nbgrader zip_collect`; dave never submits;
-3. `nbgrader collect`, then `nbgrader autograde` (contained, guarded, scanned);
-4. what the Formgrader shows: mallory flagged for review, held at zero;
+3. `nbgrader collect`, then `nbgrader autograde` (the trusted grader, sandboxed workers, review notes);
+4. what the Formgrader shows: mallory flagged for review, her score the grader's (at most 20%);
 5. `nbgrader generate_feedback`, then `release_feedback` to those who submitted through the exchange,
    who fetch it (carol's HTML would go back through the LMS); no feedback file holds a line of
    hidden-test source or a hidden marker;
 6. `nbgrader export`: the CSV has every student of the roster with the expected score (bob loses the late
    penalty, dave scores 0).
 
-Exits non-zero, saying what went wrong, on any deviation.
+Exits non-zero, saying what went wrong, on any deviation. All the fake students are this one Linux
+account, so collect runs with `--OwnerCheckedCollect.require_owner=False`; the multi-user hub test
+(`make hub-test`) proves the owner check with real accounts.
 """
 
 from __future__ import annotations
@@ -36,13 +38,11 @@ import tempfile
 import time
 import zipfile
 
-sys.dont_write_bytecode = True  # no __pycache__/ here: nbgrader takes every folder for an assignment
-HERE = pathlib.Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-sys.path.insert(0, str(HERE))
+from course_grading import cheats as grading_cheats
+from course_grading import selfcheck as assignments
 
-import assignments  # noqa: E402  (notebook helpers: leaks, secrets)
-import grading_cheats  # noqa: E402
+REPO = assignments.REPO
+HERE = assignments.HERE
 
 COURSE = "autograd_course"
 ROSTER = [
@@ -124,7 +124,7 @@ class Term:
             source = assignments.read_notebook(assignments.source_path(self.name))
             answers = {assignments.nbgrader_meta(c)["grade_id"]: assignments.cell_source(c)
                        for c in source["cells"] if assignments.nbgrader_meta(c).get("solution")}
-            cheat = grading_cheats.Cheat("solution", pathlib.Path("solution"), "hooks", "the solutions",
+            cheat = grading_cheats.Cheat("solution", pathlib.Path("solution"), "honest", "the solutions",
                                          answers=answers)
         else:
             cheat = grading_cheats.parse(HERE / self.name / "cheats" / f"{how}.py")
@@ -153,7 +153,7 @@ class Term:
         self.nbgrader("zip_collect", self.name, "--force")
 
     def grade(self) -> None:
-        self.nbgrader("collect", self.name)
+        self.nbgrader("collect", self.name, "--OwnerCheckedCollect.require_owner=False")
         for student in ("alice", "bob", "mallory"):
             check((self.root / "submitted" / student / self.name / f"{self.name}.ipynb").is_file(),
                   f"collect did not bring in {student}'s submission")
@@ -167,7 +167,7 @@ class Term:
         from traitlets.config.loader import PyFileConfigLoader
 
         os.environ["AUTOGRAD_COURSE_GRADING_ROOT"] = str(self.root)
-        cfg = PyFileConfigLoader("nbgrader_config.py", path=str(HERE)).load_config()
+        cfg = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
         api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
         subs = {s["student"]: s for s in api.get_submissions(self.name)}
         check(set(subs) == {"alice", "bob", "carol", "mallory"}, f"the Formgrader lists submissions of {sorted(subs)}")
@@ -195,7 +195,7 @@ class Term:
                     inside = True
                 elif assignments.HIDDEN_MARKERS[1] in line:
                     inside = False
-                elif inside and len(line.strip()) >= 12 and line.strip() not in ("return items.score()",):
+                elif inside and len(line.strip()) >= 12:
                     hidden.add(line.strip())
         for path in files:
             text = html.unescape(path.read_text(encoding="utf-8"))
@@ -228,8 +228,8 @@ class Term:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--assignment", default="reading_the_dag", help="the assignment the term uses")
-    parser.add_argument("--cheat", default="hooks", help="mallory's submission, from <assignment>/cheats/")
+    parser.add_argument("--assignment", default="tiny_autodiff", help="the assignment the term uses")
+    parser.add_argument("--cheat", default="tamper", help="mallory's submission, from <assignment>/cheats/")
     parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep it (default: a temporary folder)")
     args = parser.parse_args(argv)
     if args.assignment not in assignments.assignment_names():

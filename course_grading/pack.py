@@ -1,13 +1,13 @@
 """Build what students get, and prove it holds no solution: `make student-pack`.
 
-    python notebooks/assignments/student_pack.py [--out DIR]
+    python -m course_grading pack [--out DIR]
 
 The pack (default `build/student-pack/autograd-course/`, and a zip next to it) holds the lessons with
 their outputs, the released assignments (made by `nbgrader generate_assignment`: stubs instead of
 solutions, no hidden tests), the course packages (`dagviz`, `autograd_course`) with the files that
 install them, a README for students, and settings that hide nbgrader's instructor panels for students
-who install nbgrader to use its Validate button. It holds no source notebook, no cheat corpus, no
-grading machinery, no instructor script.
+who install nbgrader to use its Validate button. It holds no source notebook, no cheat corpus, and no
+grading package (`course_grading`: hidden checks, references, oracles, the grader).
 
 The leak check then reads every file of the pack: no solution or hidden-test marker anywhere; every
 released notebook passes `assignments.find_leaks` against its source; no run of four or more
@@ -26,18 +26,15 @@ import sys
 import tempfile
 import zipfile
 
-sys.dont_write_bytecode = True  # no __pycache__/ here: nbgrader takes every folder for an assignment
-HERE = pathlib.Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-sys.path.insert(0, str(HERE))
+from course_grading import selfcheck as A
 
-import assignments as A  # noqa: E402
+REPO = A.REPO
+HERE = A.HERE  # the assignments' source folder
 
 PACKAGES = ("dagviz", "autograd_course")
 TOP_FILES = ("pyproject.toml", "constraints.txt", "environment.yml")
 # Never in a student's hands (checked by name anywhere in the pack).
-INSTRUCTOR_ONLY = ("cheats", "assignments.py", "instructor_e2e.py", "student_pack.py", "gradebook.db") + tuple(
-    p.name for p in HERE.glob("grading_*.py"))
+INSTRUCTOR_ONLY = ("cheats", "course_grading", "gradebook.db")
 INSTRUCTOR_PANELS = ("nbgrader:formgrader", "nbgrader:create-assignment", "nbgrader:course-list")
 INSTRUCTOR_SERVER = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
 MIN_BLOCK = 4  # consecutive secret lines that count as a copied solution (3 catch the usual training step)
@@ -95,7 +92,7 @@ def release_assignments(dest: pathlib.Path) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="student-pack-") as root:
         os.environ["AUTOGRAD_COURSE_GRADING_ROOT"] = root
         os.environ["PATH"] = os.pathsep.join([str(pathlib.Path(sys.executable).parent), os.environ.get("PATH", "")])
-        cfg = PyFileConfigLoader("nbgrader_config.py", path=str(HERE)).load_config()
+        cfg = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
         cfg.CourseDirectory.root = root
         cfg.CourseDirectory.release_directory = str(dest)
         api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg, log_level="WARN")
@@ -117,6 +114,8 @@ def build(out: pathlib.Path) -> pathlib.Path:
         _copy_tree(REPO / package, pack / package)
     for name in TOP_FILES:
         shutil.copy2(REPO / name, pack / name)
+    pyproject = pack / "pyproject.toml"  # the grading package is not in the pack: do not list it
+    pyproject.write_text(pyproject.read_text(encoding="utf-8").replace(', "course_grading*"', ""), encoding="utf-8")
     (pack / "data").mkdir()
     shutil.copy2(REPO / "data" / "README.md", pack / "data" / "README.md")
     release_assignments(pack / "notebooks" / "assignments")

@@ -1,8 +1,8 @@
 """Build and self-check the graded assignments with nbgrader: solutions, blanks and the cheat corpus.
 
-Run from the repository root with the course's Python (this is what `make assignments` does):
+Run with the course's Python (this is what `make assignments` does):
 
-    python notebooks/assignments/assignments.py [NAME ...] [--jobs N] [--no-cheats]
+    python -m course_grading selfcheck [NAME ...] [--jobs N] [--no-cheats]
 
 For every assignment `notebooks/assignments/<name>/<name>.ipynb` (or only the NAMEs given):
 
@@ -11,14 +11,14 @@ For every assignment `notebooks/assignments/<name>/<name>.ipynb` (or only the NA
 2. execute the student version as a student would: it must run without error up to its first
    unanswered stub, and that stub must raise NotImplementedError;
 3. autograde, each in a course root of its own and through the course's whole grading pipeline
-   (`nbgrader_config.py`: sandbox, guard, scan), these submissions:
-   * the source notebook (the solutions): full marks, no error, nothing for the scan to flag;
+   (`nbgrader_config.py`: the trusted grader, its sandboxed workers, the review scan), these submissions:
+   * the source notebook (the solutions): full marks, nothing for the review scan to note;
    * the untouched student version: 0 points;
-   * every cheat in `<name>/cheats/*.py` (see grading_cheats.py): at most 20% of the points, or the
-     points of the tests it honestly answers, on the autograder alone, before the scan's hold; and
-     flagged by the scan at least as its header says;
-   * every honest alternative in the same folder (`# class: honest`): full marks, never held by the
-     scan, which finds at most what its `# flag:` says (none or review).
+   * every cheat in `<name>/cheats/*.py` (see cheats.py): at most 20% of the points, or the points of
+     the tests it honestly answers; and noted by the review scan at least as its header says (the
+     notes decide nothing: the limit holds on the score alone);
+   * every honest alternative in the same folder (`# class: honest`): full marks, with at most the
+     review notes its `# flag:` allows (none or review).
 4. print one table of all of them, with the time each took.
 
 Before `finetuning` it runs `python -m autograd_course backbone` (see PREPARE), so building the cached
@@ -40,9 +40,11 @@ import tempfile
 import time
 import warnings
 
-sys.dont_write_bytecode = True  # no __pycache__/ here: nbgrader takes every folder for an assignment
-HERE = pathlib.Path(__file__).resolve().parent
-REPO = HERE.parents[1]
+from course_grading import cheats as cheat_files
+from course_grading.autograde import REVIEW_MARK
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+HERE = REPO / "notebooks" / "assignments"  # nbgrader's source folder: only the assignments
 SOLUTION_STUDENT = "solution"
 BLANK_STUDENT = "blank"
 
@@ -181,18 +183,15 @@ def max_points(nb: dict) -> float:
     return sum(nbgrader_meta(c).get("points", 0) for c in nb["cells"] if nbgrader_meta(c).get("grade"))
 
 
-def error_outputs(nb: dict) -> list[tuple[int, str, str]]:
-    """(cell index, exception name, value) for every error output of an executed notebook, and
-    ("stderr", text) for output on stderr, which nbgrader counts as a failed test."""
-    found = []
-    for i, cell in enumerate(nb["cells"]):
-        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-            if out.get("output_type") == "error":
-                found.append((i, out.get("ename", "?"), out.get("evalue", "")))
-            elif out.get("output_type") == "stream" and out.get("name") == "stderr":
-                text = "".join(out.get("text", ""))
-                found.append((i, "stderr", text.strip()[:300]))
-    return found
+def verdict_texts(nb: dict) -> dict[str, str]:
+    """What the trusted grader wrote in each test cell of an autograded notebook."""
+    out = {}
+    for cell in nb["cells"]:
+        meta = nbgrader_meta(cell)
+        if cell.get("cell_type") == "code" and meta.get("grade") and not meta.get("solution"):
+            out[meta["grade_id"]] = "".join("".join(o.get("text", "")) for o in cell.get("outputs", [])
+                                            if o.get("output_type") == "stream")
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,7 +206,7 @@ def load_config(root: pathlib.Path):
     from traitlets.config.loader import PyFileConfigLoader
 
     os.environ["AUTOGRAD_COURSE_GRADING_ROOT"] = str(root)
-    return PyFileConfigLoader("nbgrader_config.py", path=str(HERE)).load_config()
+    return PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
 
 
 def make_api(cfg):
@@ -285,6 +284,7 @@ class Job:
 
         self.error = None if self.ok_run else self.log[-3000:]
         self.scan = []
+        self.verdicts = {}
         self.score = self.auto = self.max = 0.0
         self.failed = []
         if not self.ok_run:
@@ -298,10 +298,10 @@ class Job:
                     if (grade.auto_score or 0) < grade.max_score:
                         self.failed.append(f"{grade.name} ({grade.auto_score or 0:g}/{grade.max_score:g})")
                 for comment in nb.comments:
-                    if (comment.manual_comment or "").startswith("[scan]"):
+                    if (comment.manual_comment or "").startswith(REVIEW_MARK):
                         self.scan.append(comment.manual_comment)
         graded = self.root / "autograded" / self.student / self.name / f"{self.name}.ipynb"
-        self.errors = error_outputs(read_notebook(graded)) if graded.is_file() else []
+        self.verdicts = verdict_texts(read_notebook(graded)) if graded.is_file() else {}
 
     @property
     def flag(self) -> str:
@@ -358,51 +358,49 @@ def prepare_assignment(name: str, check_root: pathlib.Path) -> dict:
 
 
 def make_jobs(name: str, prep: dict, cheats: bool) -> list[Job]:
-    import grading_cheats
-
     jobs = [Job(name, SOLUTION_STUDENT, prep["source"], prep["template"], "solution"),
             Job(name, BLANK_STUDENT, prep["student"], prep["template"], "blank")]
     if cheats:
-        for cheat in grading_cheats.load(HERE / name):
-            submission = grading_cheats.build(cheat, prep["student"])
-            kind = "honest" if cheat.cls == grading_cheats.HONEST else "cheat"
+        for cheat in cheat_files.load(HERE / name):
+            submission = cheat_files.build(cheat, prep["student"])
+            kind = "honest" if cheat.cls == cheat_files.HONEST else "cheat"
             jobs.append(Job(name, cheat.name, submission, prep["template"], kind, cheat))
     return jobs
 
 
 def _why(job: Job) -> str:
     """The failed test cells, error outputs and scan notes of a job that should have had full marks."""
-    details = [f"failed: {f}" for f in job.failed] + [f"cell {i}: {e}: {v}" for i, e, v in job.errors]
+    details = [f"failed: {f}\n    " + job.verdicts.get(f.split(" ")[0], "").replace("\n", "\n    ")
+               for f in job.failed]
     return "\n  " + "\n  ".join(details + job.scan)
 
 
 def verdict(job: Job, points: dict[str, float]) -> str | None:
     """None when the job scored as it must, else why not."""
-    from grading_cheats import LEVELS
-
+    LEVELS = cheat_files.LEVELS  # noqa: N806
     total = sum(points.values())
     if job.error:
         return f"nbgrader autograde failed:\n{job.error}"
     if job.max != total:
         return f"the gradebook's max score {job.max:g} differs from the notebook's {total:g}"
     if job.kind == "honest":
-        if job.score != total or job.errors or LEVELS.index(job.flag) > LEVELS.index(job.cheat.flag):
+        if job.score != total or LEVELS.index(job.flag) > LEVELS.index(job.cheat.flag):
             return (f"the honest answer {job.student} scores {job.score:g}/{total:g} (the scan may find at most "
                     f"{job.cheat.flag}):" + _why(job))
     elif job.kind == "solution":
-        if job.score != total or job.errors or job.scan:
+        if job.score != total or job.scan:
             return f"the solutions score {job.score:g}/{total:g}:" + _why(job)
     elif job.kind == "blank":
         if job.score != 0 or job.auto != 0:
             return f"the unanswered student version scores {job.auto:g}/{total:g}: a test passes without an answer"
     else:
         limit = job.cheat.limit(points)
-        if job.auto > limit + 1e-9:
-            return (f"cheat {job.cheat.name} ({job.cheat.cls}) scores {job.auto:g}/{total:g} on the autograder, "
+        if max(job.auto, job.score) > limit + 1e-9:
+            return (f"cheat {job.cheat.name} ({job.cheat.cls}) scores {job.auto:g}/{total:g}, "
                     f"over its limit {limit:g}; passed: " +
                     ", ".join(g for g in points if all(not f.startswith(g + " ") for f in job.failed)))
         if LEVELS.index(job.flag) < LEVELS.index(job.cheat.flag):
-            return f"cheat {job.cheat.name}: the scan should flag it ({job.cheat.flag}), it found {job.flag}"
+            return f"cheat {job.cheat.name}: the review scan should note it ({job.cheat.flag}), it found {job.flag}"
     return None
 
 
