@@ -170,7 +170,7 @@ PYTHON_OLDEST ?= python3.10
 VENV_OLDEST ?= .venv-oldest
 PYTHON_NEWEST ?= python3.13
 VENV_NEWEST ?= .venv-newest
-OTHER_TESTS := tests/browser tests/wheel tests/test_assignments.py tests/test_grading.py tests/test_autograd_course.py
+OTHER_TESTS := tests/browser tests/wheel tests/test_assignments.py $(wildcard tests/test_grading*.py) tests/test_autograd_course.py
 DAGVIZ_TESTS := tests $(addprefix --ignore=,$(OTHER_TESTS))
 
 test-oldest: dot
