@@ -5,8 +5,8 @@ of a kind (a shared leaf drawn once per use, a saved tensor backward freed or th
 in place): its Graphviz style, the words that explain it, its label in the picture and its line
 in the text tree. `EDGES` has the style of each kind of arrow. Everything that shows a box or
 explains one reads them: `render`, `text`, the explorer (its styles and legend), the CLI's
-`--help`, and the README's legend, which is generated (`python -m dagviz.kinds`) and checked by
-a test. So a new kind of box is a new row here (and its word in `graph.NodeKind`).
+`--help`, and the README's legend, which `tools/readme_legend.py` writes from `readme_legend()`
+and a test checks. So a new kind of box is a new row here (and its word in `graph.NodeKind`).
 
 Arrows point in the forward direction, from an input to what was computed from it; backward
 runs against them.
@@ -304,7 +304,3 @@ def cli_legend(width: int = 96) -> str:
     """The colours in a few words, for `python -m dagviz --help`."""
     words = "; ".join(f"{k.colour} = {k.legend}" for k in KINDS.values())
     return textwrap.fill(f"Boxes: {words}.", width)
-
-
-if __name__ == "__main__":  # python -m dagviz.kinds: print the README's legend
-    print(readme_legend(), end="")
