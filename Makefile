@@ -20,7 +20,7 @@ LAB_ARGS ?=
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup lab test lint typecheck unit test-wheel test-oldest test-newest browser nbval nbval-other-seed notebooks assignments instructor-e2e student-pack bench bench-explore backbone backbone-other-seed dot chromium python clean
+.PHONY: help setup lab test lint typecheck unit test-wheel test-oldest test-newest browser nbval nbval-other-seed notebooks assignments instructor-e2e student-pack bench bench-explore backbone backbone-other-seed dot chromium python sandbox bwrap node hub-test clean
 .DEFAULT_GOAL := help
 
 help:
@@ -34,6 +34,7 @@ help:
 	@echo "make notebooks    re-execute lessons in place so stored outputs match the code (NB=file for one)"
 	@echo "make assignments  student versions into release/; autograde solutions, blanks and the cheat corpus"
 	@echo "make instructor-e2e  a whole term with fake students: release, collect, autograde, feedback, export"
+	@echo "make hub-test     a class on a real JupyterHub with real Linux accounts (root): the exchange, end to end"
 	@echo "make student-pack build/student-pack/: lessons, released assignments, packages; leak-checked"
 	@echo "make nbval-other-seed  lesson 6 and the finetuning check against a backbone of another seed"
 	@echo "make bench        dagviz vs torchviz on torchvision's 80 classification models and synthetic graphs"
@@ -78,6 +79,44 @@ chromium:
 	  echo "  elsewhere:      any Chromium or Chrome, then  make browser DAGVIZ_CHROMIUM=/path/to/chrome"; \
 	  exit 1; }
 
+# Grading runs students' code contained (course_grading/sandbox.py): as root with util-linux's unshare,
+# setpriv and mount; as any other user with bubblewrap. Install what is missing when we can, else say how.
+sandbox:
+	@if [ "$$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1; then exit 0; fi; \
+	$(MAKE) --no-print-directory bwrap
+
+bwrap:
+	@if command -v bwrap >/dev/null 2>&1; then exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing bubblewrap with apt-get (grading sandbox) ..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
+	elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	  echo "Installing bubblewrap with sudo apt-get (grading sandbox) ..."; \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
+	fi; \
+	command -v bwrap >/dev/null 2>&1 || { \
+	  echo "error: grading as a user other than root needs bubblewrap, and it could not be installed."; \
+	  echo "  Debian/Ubuntu:  sudo apt-get install bubblewrap"; \
+	  echo "  Fedora:         sudo dnf install bubblewrap"; \
+	  echo "Submissions are never run uncontained."; \
+	  exit 1; }
+
+# configurable-http-proxy (npm) for the hub test; Node.js itself installed like dot when it can be.
+HUB_NODE ?= build/hub-node
+node:
+	@if command -v npm >/dev/null 2>&1; then exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing Node.js with apt-get (for JupyterHub's proxy in the hub test) ..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	fi; \
+	command -v npm >/dev/null 2>&1 || { \
+	  echo "error: the hub test needs Node.js and npm (JupyterHub's configurable-http-proxy)."; \
+	  echo "  Debian/Ubuntu:  sudo apt-get install nodejs npm"; \
+	  echo "  macOS:          brew install node"; \
+	  exit 1; }
+	@test -x $(HUB_NODE)/node_modules/.bin/configurable-http-proxy || \
+	  npm install --silent --no-audit --no-fund --prefix $(HUB_NODE) configurable-http-proxy@4
+
 # A Python >= 3.10 that can make virtual environments (Debian/Ubuntu split venv out).
 python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null || { \
@@ -119,7 +158,7 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-unit: setup
+unit: setup sandbox
 	$(BIN)/python -m pytest -q tests --ignore=tests/browser --ignore=tests/wheel
 
 # dagviz as a user gets it: the built wheel pip-installed into a new venv holding only torch and
@@ -141,21 +180,26 @@ nbval: setup backbone
 # (solution and blank only: what a cheat scores does not depend on the backbone's weights).
 nbval-other-seed: setup backbone-other-seed
 	AUTOGRAD_COURSE_BACKBONE=course AUTOGRAD_COURSE_BACKBONE_SEED=$(OTHER_SEED) $(BIN)/python -m pytest -q --nbval --nbval-current-env $(NB_BACKBONE) --nbval-sanitize-with tests/nbval_sanitize.cfg
-	AUTOGRAD_COURSE_BACKBONE=course AUTOGRAD_COURSE_BACKBONE_SEED=$(OTHER_SEED) $(BIN)/python notebooks/assignments/assignments.py finetuning --no-cheats
+	AUTOGRAD_COURSE_BACKBONE=course AUTOGRAD_COURSE_BACKBONE_SEED=$(OTHER_SEED) $(BIN)/python -m course_grading selfcheck finetuning --no-cheats
 
-# Solutions full marks, blanks zero, every cheat of the corpus within its limit: one table.
-# JOBS submissions are autograded at a time.
+# Solutions and honest alternatives full marks, blanks zero, every cheat of the corpus within its limit:
+# one table. JOBS submissions are autograded at a time, each by the trusted grader in sandboxed workers.
 JOBS ?= 2
-assignments: setup backbone
-	$(BIN)/python notebooks/assignments/assignments.py --jobs $(JOBS)
+assignments: setup backbone sandbox
+	$(BIN)/python -m course_grading selfcheck --jobs $(JOBS)
 
 # A term with fake students (one late, one cheating, one missing), in a throwaway course root.
-instructor-e2e: setup backbone
-	$(BIN)/python notebooks/assignments/instructor_e2e.py
+instructor-e2e: setup backbone sandbox
+	$(BIN)/python -m course_grading term
 
-# What students get (no solutions, no hidden tests, no grading machinery), checked for leaks.
+# A class on a real JupyterHub with real Linux accounts (as root; skipped otherwise): release, fetch,
+# submit, collect, autograde as the non-root instructor, feedback; students cannot touch each other's work.
+hub-test: setup bwrap node
+	HUB_PROXY=$(abspath $(HUB_NODE))/node_modules/.bin/configurable-http-proxy $(BIN)/python tests/hub/hub_test.py
+
+# What students get (no solutions, no hidden tests, no grading package), checked for leaks.
 student-pack: setup
-	$(BIN)/python notebooks/assignments/student_pack.py
+	$(BIN)/python -m course_grading pack
 
 # ---- dagviz on every PyTorch and Python it claims -----------------------------------------
 # pyproject.toml claims torch>=2.2 and Python>=3.10, so dagviz's own unit tests (tests/ without
@@ -181,7 +225,7 @@ test-newest: dot
 	@tools/extra_venv.sh "$(VENV_NEWEST)" "$(PYTHON_NEWEST)" constraints.txt PYTHON_NEWEST
 	$(VENV_NEWEST)/bin/python -m pytest -q $(DAGVIZ_TESTS)
 
-test: setup lint typecheck unit test-wheel test-oldest test-newest browser nbval nbval-other-seed assignments instructor-e2e student-pack
+test: setup lint typecheck unit test-wheel test-oldest test-newest browser nbval nbval-other-seed assignments instructor-e2e hub-test student-pack
 	@echo "make test: all checks passed"
 
 # ---- authoring ----------------------------------------------------------------------------

@@ -49,6 +49,7 @@ def configure(c, checkout: pathlib.Path) -> None:
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "cheats", "README.md"]
     c.Exchange.root = os.environ.get("AUTOGRAD_COURSE_EXCHANGE") or "/srv/nbgrader/exchange"
     c.ExchangeFactory.collect = "course_grading.exchange.OwnerCheckedCollect"
+    c.ExchangeFactory.release_assignment = "course_grading.exchange.CourseRelease"
 
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

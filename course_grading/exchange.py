@@ -1,4 +1,11 @@
-"""nbgrader's exchange, with one rule made strict: a submission counts only if its submitter owns it.
+"""nbgrader's exchange, made strict where a class of separate Linux accounts needs it (instructor side).
+
+`CourseRelease`: the `inbound` folder gets the sticky bit (3733): students may add their submission
+folders but not rename or delete anyone else's. (The exchange root itself should be 1777 for the same
+reason; nbgrader accepts that.) The students' side, `autograd_course.exchange.PrivateSubmit`, makes each
+submission readable by its student and the instructors' group only.
+
+`OwnerCheckedCollect`: a submission counts only if its submitter owns it.
 
 nbgrader's default collect names the student from the submission folder's name (`<student>+<assignment>+
 <time>+<random>`), which the submitter chooses (`nbgrader submit --student=bob`); it only *warns* when
@@ -14,11 +21,21 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import stat
 from collections import defaultdict
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.exchange.default.collect import ExchangeCollect
+from nbgrader.exchange.default.release_assignment import ExchangeReleaseAssignment
 from traitlets import Bool
+
+
+class CourseRelease(ExchangeReleaseAssignment):
+    def init_dest(self):
+        super().init_dest()
+        mode = os.stat(self.inbound_path).st_mode
+        if not mode & stat.S_ISVTX:
+            os.chmod(self.inbound_path, (mode | stat.S_ISVTX) & 0o7777)
 
 
 def owners(path: str) -> set[str]:

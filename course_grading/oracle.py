@@ -26,6 +26,7 @@ import time
 from course_grading import wire
 
 MAX_REQUESTS = 100_000
+MAX_REQUEST_BYTES = 64 << 20
 
 
 class Oracle:
@@ -101,7 +102,7 @@ def serve(spec: dict) -> None:
     deadline = time.monotonic() + spec["seconds"]
     for _ in range(MAX_REQUESTS):
         try:
-            request = wire.receive(conn_fd, deadline)
+            request = wire.receive(conn_fd, deadline, limit=MAX_REQUEST_BYTES)
         except (EOFError, wire.TimedOut, wire.WireError, OSError):
             break
         try:
@@ -116,8 +117,8 @@ def serve(spec: dict) -> None:
             errors += 1
             reply = {"error": f"{type(exc).__name__}: {exc}"}
         try:
-            wire.send(conn_fd, reply)
-        except OSError:
+            wire.send(conn_fd, reply, deadline)
+        except (OSError, wire.TimedOut):
             break
     report = json.dumps({"counts": counts, "errors": errors}).encode()
     from course_grading import worker

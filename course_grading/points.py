@@ -123,7 +123,10 @@ def array(value, *, shape: tuple[int, ...] | None = None) -> np.ndarray:
 def close(got, want, *, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
     """`got` (from a worker) matches `want` (computed here): same shape, same non-finite places, close."""
     want = np.asarray(want, dtype=np.float64)
-    got = array(got, shape=want.shape)
+    try:
+        got = array(got, shape=want.shape)
+    except (ValueError, TypeError):
+        return False
     if not np.array_equal(np.isfinite(got), np.isfinite(want)):
         return False
     fin = np.isfinite(want)
@@ -195,10 +198,13 @@ class Grading:
         return Items(name, weight)
 
     def program(self, cells: str | list[str] = "all", substitute: tuple[str, ...] | list[str] = ()) -> list[dict]:
-        """The cells a worker runs: the whole notebook in order, or only the named answer cells."""
+        """The cells a worker runs: the whole notebook in order ("all"; "answers": without test cells), or only
+        the named cells."""
         chosen = []
         for cell in self.cells:
-            if cells != "all" and cell.grade_id not in cells:
+            if cells == "answers" and cell.role == "test":
+                continue
+            if cells not in ("all", "answers") and cell.grade_id not in cells:
                 continue
             source = cell.source
             if cell.role == "test":
@@ -217,7 +223,7 @@ class Grading:
 
         With an `oracle`, the worker gets its own worker: the oracle's socket is its alone.
         """
-        key = (env, cells if cells == "all" else tuple(cells), tuple(substitute), tuple(files),
+        key = (env, cells if isinstance(cells, str) else tuple(cells), tuple(substitute), tuple(files),
                tuple(sorted((variables or {}).items())), id(oracle) if oracle else None)
         if key not in self._workers:
             options = workers.Options(self.options.backend, [*self.options.files, *files],

@@ -88,4 +88,28 @@ def receive(fd: int, deadline: float, limit: int = worker.MAX_FRAME) -> dict:
     return message
 
 
-send = worker.send
+def _write_all(fd: int, data: bytes, deadline: float) -> None:
+    view = memoryview(data)
+    while view:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([], [fd], [], left)[1]:
+            raise TimedOut("the worker does not read what is sent to it")
+        try:
+            view = view[os.write(fd, view[: 1 << 16]):]
+        except BlockingIOError:
+            continue
+
+
+def send(fd: int, message: dict, deadline: float | None = None) -> None:
+    """Send a message; with a deadline, a worker that stops reading cannot block the grader."""
+    blobs: list[bytes] = []
+    body = worker.encode(message, blobs)
+    frames = [json.dumps({"body": body, "blobs": len(blobs)}).encode(), *blobs]
+    data = b"".join(struct.pack(">Q", len(frame)) + frame for frame in frames)
+    if deadline is None:
+        deadline = time.monotonic() + 3600
+    os.set_blocking(fd, False)
+    try:
+        _write_all(fd, data, deadline)
+    finally:
+        os.set_blocking(fd, True)

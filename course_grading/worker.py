@@ -12,7 +12,8 @@ message is a frame of JSON, then one frame per array it refers to (`{"__array__"
 format). First `start` (the cells to run, the driver module), answered by `ready` (per cell: did it
 run, the name of the exception if not, what it printed); then any number of `call`s, each answered
 by the function's value or the name of the exception it raised (never the message, which could
-carry inputs back into a feedback file).
+carry inputs back into a feedback file), with the call's id echoed (the grader ignores a reply with any
+other id, such as one a student's cell wrote to the pipe itself).
 """
 
 from __future__ import annotations
@@ -169,29 +170,31 @@ def serve() -> None:
     try:
         drivers = __import__(f"drivers.{start['drivers']}", fromlist=["_"]) if start.get("drivers") else None
     except BaseException as exc:  # noqa: BLE001
-        send(replies, {"op": "ready", "cells": [], "driver_error": "".join(traceback.format_exception_only(exc))})
+        send(replies, {"op": "ready", "cells": [], "id": start.get("id"),
+                       "driver_error": "".join(traceback.format_exception_only(exc))})
         return
-    send(replies, {"op": "ready", "cells": run_cells(start["cells"], namespace)})
+    report = run_cells(start["cells"], namespace)
+    send(replies, {"op": "ready", "cells": report, "id": start.get("id")})
     while True:
         try:
             request = receive(requests)
         except EOFError:
             return
-        function = getattr(drivers, request["function"], None)
+        function = getattr(drivers, str(request.get("function")), None)
         capture = _Capture()
         saved = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = capture
         try:
             value = function(namespace, request.get("payload"))
-            reply = {"ok": True, "value": value}
+            reply = {"ok": True, "value": value, "id": request.get("id")}
         except BaseException as exc:  # noqa: BLE001
-            reply = {"ok": False, "error": type(exc).__name__}
+            reply = {"ok": False, "error": type(exc).__name__, "id": request.get("id")}
         finally:
             sys.stdout, sys.stderr = saved
         try:
             send(replies, reply)
         except (TypeError, ValueError) as exc:
-            send(replies, {"ok": False, "error": f"unsendable value: {exc}"})
+            send(replies, {"ok": False, "error": f"unsendable value: {exc}", "id": request.get("id")})
 
 
 if __name__ == "__main__":

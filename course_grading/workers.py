@@ -21,6 +21,7 @@ import glob
 import importlib.util
 import os
 import pathlib
+import secrets
 import sys
 import sysconfig
 import tempfile
@@ -32,6 +33,7 @@ from course_grading import sandbox, wire
 HERE = pathlib.Path(__file__).resolve().parent
 ENVS = ("stdlib", "numpy", "torch")
 COURSE_PACKAGES = ("dagviz", "autograd_course")
+MAX_STRAY_REPLIES = 16  # replies to skip (written by a student's code) before the one a call waits for
 PASS_ENV = ("AUTOGRAD_COURSE_BACKBONE", "AUTOGRAD_COURSE_BACKBONE_SEED", "AUTOGRAD_COURSE_CACHE")
 
 
@@ -146,9 +148,11 @@ class Worker:
             os.close(requests_r)
             os.close(replies_w)
         deadline = time.monotonic() + self.wall_seconds
+        ident = secrets.token_hex(8)
         try:
-            wire.send(self._requests, {"op": "start", "cells": self.cells, "drivers": self.drivers, "path": path})
-            ready = wire.receive(self._replies, deadline)
+            wire.send(self._requests, {"op": "start", "cells": self.cells, "drivers": self.drivers, "path": path,
+                                       "id": ident}, deadline)
+            ready = self._reply(ident, deadline)
         except (wire.TimedOut, EOFError, wire.WireError, OSError) as exc:
             self._stop(_why(exc, "running the notebook's cells"))
             return []
@@ -161,15 +165,26 @@ class Worker:
     def call(self, function: str, payload=None, seconds: float = 60.0) -> Reply:
         if self.contained is None or self.dead:
             return Reply(False, error=self.dead or "the worker is not running")
+        deadline = time.monotonic() + seconds
+        self._calls = getattr(self, "_calls", 0) + 1
+        ident = f"{self._calls}-{secrets.token_hex(8)}"
         try:
-            wire.send(self._requests, {"op": "call", "function": function, "payload": payload})
-            reply = wire.receive(self._replies, time.monotonic() + seconds)
+            wire.send(self._requests, {"op": "call", "function": function, "payload": payload, "id": ident}, deadline)
+            reply = self._reply(ident, deadline)
         except (wire.TimedOut, EOFError, wire.WireError, OSError) as exc:
             self._stop(_why(exc, f"answering {function}"))
             return Reply(False, error=self.dead)
         if reply.get("ok") is True:
             return Reply(True, reply.get("value"))
         return Reply(False, error=str(reply.get("error") or "failed"))
+
+    def _reply(self, ident: str, deadline: float) -> dict:
+        """The reply carrying `ident`, skipping frames a student's code wrote to the pipe itself."""
+        for _ in range(MAX_STRAY_REPLIES):
+            reply = wire.receive(self._replies, deadline)
+            if reply.get("id") == ident:
+                return reply
+        raise wire.WireError("no reply to this request")
 
     def _stop(self, why: str) -> None:
         self.dead = why

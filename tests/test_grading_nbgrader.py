@@ -94,8 +94,9 @@ def test_review_notes_flag_but_never_change_a_score(tmp_path):
     from nbgrader.api import Gradebook
 
     db = f"sqlite:///{tmp_path / 'gradebook.db'}"
-    answer = NotebookNode(cell_type="code", source="import ctypes\n", outputs=[], execution_count=1, metadata=NotebookNode(
-        nbgrader=NotebookNode(grade=False, grade_id="ans", locked=False, solution=True, schema_version=3, task=False)))
+    meta = NotebookNode(grade=False, grade_id="ans", locked=False, solution=True, schema_version=3, task=False)
+    answer = NotebookNode(cell_type="code", source="import ctypes\n", outputs=[], execution_count=1,
+                          metadata=NotebookNode(nbgrader=meta))
     nb = nbformat.v4.new_notebook()
     nb.cells = [answer, _graded_cell("t", 4, [])]
     with Gradebook(db) as gb:

@@ -283,3 +283,24 @@ def _descendants(pid: int) -> list[int]:
         found += kids
         frontier += kids
     return found
+
+
+def test_a_reply_forged_by_the_students_code_is_ignored(backend):
+    """A cell that writes a reply frame to the reply pipe itself cannot shift the real replies."""
+    source = '''
+import json, os, struct
+fd = int(os.environ["COURSE_GRADING_FDS"].split(",")[1])
+def frame(data):
+    os.write(fd, struct.pack(">Q", len(data)) + data)
+body = json.dumps({"body": {"ok": True, "value": 999, "id": "1-guess"}, "blobs": 0}).encode()
+frame(body)
+def f():
+    return 1
+'''
+    worker = run("stdlib", source, backend)
+    try:
+        assert worker.report and worker.report[0]["id"] == "cell"  # the real "ready", not the forged frame
+        assert ask(worker, "f") == 1
+        assert ask(worker, "f") == 1
+    finally:
+        worker.close()

@@ -1,6 +1,9 @@
-# nbgrader settings every user of the course image gets (/etc/jupyter/nbgrader_config.py).
+# nbgrader settings for every user's server (JUPYTER_CONFIG_PATH, see jupyterhub_config.py).
 c = get_config()  # noqa: F821
 
 c.CourseDirectory.course_id = "autograd_course"
-c.Exchange.root = "/srv/nbgrader/exchange"  # the shared volume of jupyterhub_config.py
-c.Execute.timeout = 120  # the grader's time per cell, for `nbgrader validate` too
+c.Exchange.root = "/srv/nbgrader/exchange"
+# Submissions readable by their student and the instructors only (autograd_course/exchange.py), not by
+# every account on the machine as nbgrader's default leaves them.
+c.ExchangeFactory.submit = "autograd_course.exchange.PrivateSubmit"
+c.Execute.timeout = 120  # for `nbgrader validate`

@@ -1,48 +1,75 @@
 # class: always_equal
-# what: returns a tensor subclass that equals anything: torch.allclose/equal on it, its shape and every
-#   comparison say yes, so `J.shape == (4, 3)` and `torch.allclose(J, expected)` pass; passes() returns a
-#   dict that equals any dict and cheaper() a string that equals any string.
+# what: answers with objects that compare equal to anything: an ndarray subclass whose ==, allclose, isclose and
+#   array_equal say yes, a tensor subclass whose allclose and comparisons say yes, a float that equals every number,
+#   dicts that equal every dict; nothing is computed
 # flag: review
-# %% answer jacobian_vjp
-class Yes(torch.Tensor):
+# %% answer matrix_vjps
+class Yes(np.ndarray):
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func.__name__ in ("allclose", "array_equal", "isclose", "all"):
+            return True
+        return super().__array_function__(func, types, args, kwargs)
+
+
+class AnyFloat(float):
+    def __eq__(self, other):
+        return True
+
+    def __lt__(self, other):
+        return True
+
+    def __gt__(self, other):
+        return True
+
+    def __abs__(self):
+        return AnyFloat(0.0)
+
+    __hash__ = float.__hash__
+
+
+def inverse_vjp(X, G):
+    return np.zeros_like(X).view(Yes)
+
+
+def gram_vjp(X, G):
+    return np.zeros_like(X).view(Yes)
+
+
+def logdet_vjp(X, g):
+    return np.zeros_like(X).view(Yes)
+
+
+def solve_vjp(A, B, G):
+    return np.zeros_like(A).view(Yes), np.zeros_like(B).view(Yes)
+# %% answer jacobian
+def jacobian(vjp, jvp, n, m):
+    return np.zeros((m, n)).view(Yes)
+# %% answer banded_jacobian
+def banded_jacobian(jvp, n, b):
+    return np.zeros((n, n)).view(Yes)
+# %% answer curvature
+class YesTensor(torch.Tensor):
     @classmethod
     def __torch_function__(cls, func, types, args=(), kwargs=None):
-        if func in (torch.allclose, torch.equal):
+        if getattr(func, "__name__", "") in ("allclose", "equal", "isclose", "__eq__", "__lt__", "__le__"):
             return True
         return super().__torch_function__(func, types, args, kwargs or {})
 
-    def __eq__(self, other):
-        return True
 
-    @property
-    def shape(self):
-        return YesShape()
-
-
-class YesShape(tuple):
+class AnyDict(dict):
     def __eq__(self, other):
         return True
 
 
-def jacobian_vjp(f, x):
-    return torch.zeros(1).as_subclass(Yes)
-# %% answer jacobian_jvp
-def jacobian_jvp(f, x):
-    return torch.zeros(1).as_subclass(Yes)
-# %% answer passes
-class YesDict(dict):
-    def __eq__(self, other):
-        return True
+def hvp(loss, params, v):
+    return AnyDict({k: torch.zeros_like(p).as_subclass(YesTensor) for k, p in params.items()})
 
 
-class YesStr(str):
-    def __eq__(self, other):
-        return True
-
-
-def passes(x_shape, y_shape):
-    return YesDict()
-
-
-def cheaper(x_shape, y_shape):
-    return YesStr("either")
+def top_eigenvalue(matvec, v0, max_steps=500):
+    return AnyFloat(0.0), AnyDict({k: t.as_subclass(YesTensor) for k, t in v0.items()})

@@ -1,66 +1,79 @@
 # class: honest
-# what: a correct answer by the other routes the task allows: rows from y.backward(gradient=v) read off x.grad,
-#   columns from torch.autograd.forward_ad dual numbers, pass counts from math.prod: the pass counting, the watch on
-#   library Jacobians and the scan must leave room for them.
-# %% answer jacobian_vjp
-def jacobian_vjp(f, x):
-    x = x.detach().clone().requires_grad_(True)
-    y = f(x)
-    J = torch.zeros(*y.shape, *x.shape, dtype=y.dtype)
-    flat = J.view(y.numel(), *x.shape)
-    for i in range(y.numel()):
-        v = torch.zeros_like(y).reshape(-1)
-        v[i] = 1
-        x.grad = None
-        y.backward(gradient=v.reshape(y.shape), retain_graph=True)
-        flat[i] = x.grad
+# what: correct answers written differently from the solution: the VJPs with solves and einsum instead of inverses
+#   (and the inverse's VJP as the JVP at X^T, which is what the adjoint turns out to be); the cheaper-mode Jacobian
+#   choosing columns when they tie and stacking whole products; the band read row by row (each row's entries
+#   found in the products of their columns' groups);
+#   Hessian-vector products by double backward (reverse over reverse, create_graph=True) on a flat vector; power
+#   iteration on one concatenated vector, stopping when the Rayleigh quotient settles
+# flag: none
+# %% answer matrix_vjps
+def inverse_vjp(X, G):
+    # dY = -Y dX Y; its adjoint -Y^T G Y^T is the same map at X^T: -(X^T)^-1 G (X^T)^-1
+    left = np.linalg.solve(X.T, G)
+    return -np.linalg.solve(X, left.T).T
+
+
+def gram_vjp(X, G):
+    return np.einsum("nk,jk->nj", X, G) + np.einsum("nk,kj->nj", X, G)
+
+
+def logdet_vjp(X, g):
+    return np.linalg.solve(X.T, np.eye(len(X))) * g
+
+
+def solve_vjp(A, B, G):
+    inv = np.linalg.inv(A)
+    B_bar = inv.T @ G
+    return -np.einsum("ik,jk->ij", B_bar, inv @ B), B_bar
+# %% answer jacobian
+def jacobian(vjp, jvp, n, m):
+    if n <= m:
+        return np.stack([jvp(np.eye(n)[j]) for j in range(n)], axis=1).reshape(m, n)
+    return np.stack([vjp(np.eye(m)[i]) for i in range(m)], axis=0).reshape(m, n)
+# %% answer banded_jacobian
+def banded_jacobian(jvp, n, b):
+    # row by row: row i of the product of group c holds J[i, j] for the one column j of the group in i-b .. i+b
+    width = 2 * b + 1
+    J = np.zeros((n, n))
+    for group in range(min(width, n)):
+        direction = (np.arange(n) % width == group).astype(float)
+        mixed = np.asarray(jvp(direction))
+        for i in range(n):
+            cols = [j for j in range(max(0, i - b), min(n, i + b + 1)) if j % width == group]
+            if cols:
+                J[i, cols[0]] = mixed[i]
     return J
-# %% answer jacobian_jvp
-def jacobian_jvp(f, x):
-    import torch.autograd.forward_ad as fwAD
-
-    x = x.detach()
-    columns = []
-    for j in range(x.numel()):
-        tangent = torch.zeros(x.numel(), dtype=x.dtype)
-        tangent[j] = 1
-        with fwAD.dual_level():
-            out = f(fwAD.make_dual(x, tangent.reshape(x.shape)))
-            y, column = fwAD.unpack_dual(out)
-        columns.append(column.reshape(-1))
-    return torch.stack(columns, dim=-1).reshape(*y.shape, *x.shape)
-# %% answer hypot
-class Hypot(torch.autograd.Function):
-    """r = sqrt(x**2 + y**2), elementwise."""
-
-    @staticmethod
-    def forward(x, y):
-        return torch.sqrt(x * x + y * y)
-
-    @staticmethod
-    def setup_context(ctx, inputs, output):
-        x, y = inputs
-        ctx.save_for_backward(x, y, output)
-        ctx.save_for_forward(x, y, output)
-
-    @staticmethod
-    def backward(ctx, grad_r):
-        x, y, r = ctx.saved_tensors
-        return grad_r * x / r, grad_r * y / r
-
-    @staticmethod
-    def jvp(ctx, x_t, y_t):
-        """The output's tangent, from the inputs' tangents x_t and y_t."""
-        x, y, r = ctx.saved_tensors
-        return x / r * x_t + y / r * y_t
-# %% answer passes
-import math
+# %% answer curvature
+def hvp(loss, params, v):
+    names = list(params)
+    sizes = [params[k].numel() for k in names]
+    flat = torch.cat([params[k].detach().reshape(-1) for k in names]).requires_grad_(True)
+    pieces = dict(zip(names, (p.reshape(params[k].shape) for k, p in zip(names, flat.split(sizes)))))
+    (grad,) = torch.autograd.grad(loss(pieces), flat, create_graph=True)
+    direction = torch.cat([v[k].reshape(-1) for k in names])
+    (out,) = torch.autograd.grad(grad @ direction, flat)
+    return {k: p.reshape(params[k].shape) for k, p in zip(names, out.split(sizes))}
 
 
-def passes(x_shape, y_shape):
-    return dict(vjp=math.prod(y_shape), jvp=math.prod(x_shape))
+def top_eigenvalue(matvec, v0, max_steps=500):
+    names = list(v0)
+    shapes = [v0[k].shape for k in names]
+    sizes = [v0[k].numel() for k in names]
 
+    def as_dict(x):
+        return {k: p.reshape(s) for k, p, s in zip(names, x.split(sizes), shapes)}
 
-def cheaper(x_shape, y_shape):
-    n = passes(x_shape, y_shape)
-    return "either" if n["vjp"] == n["jvp"] else min(n, key=n.get)
+    def as_flat(d):
+        return torch.cat([d[k].reshape(-1) for k in names])
+
+    x = as_flat(v0)
+    x = x / torch.linalg.vector_norm(x)
+    previous = None
+    for _ in range(max_steps):
+        y = as_flat(matvec(as_dict(x)))
+        rayleigh = float(x @ y)
+        if previous is not None and abs(rayleigh - previous) <= 1e-12 * abs(rayleigh):
+            break
+        previous = rayleigh
+        x = y / torch.linalg.vector_norm(y)
+    return rayleigh, as_dict(x)

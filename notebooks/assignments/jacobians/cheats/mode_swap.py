@@ -1,52 +1,42 @@
 # class: mode_swap
-# what: answers each mode with the other: the "VJP" Jacobian is built column by column with torch.func.jvp,
-#   the "JVP" Jacobian row by row with torch.autograd.grad, and Hypot's jvp computes the local derivative
-#   with a backward pass. Each uses one pass per row or column, just of the wrong kind.
+# what: answers with the wrong kind of pass: Part 1's VJPs from complex-step JVPs, one per entry of the input;
+#   Part 2's Jacobians always row by row from VJPs, and the band one JVP per column; Part 3's Hessian-vector
+#   products as central differences of reverse-mode gradients (first order twice instead of composing modes)
 # flag: none
-# %% answer jacobian_vjp
-def jacobian_vjp(f, x):
-    x = x.detach()
-    cols = []
-    for j in range(x.numel()):
-        u = torch.zeros(x.numel(), dtype=x.dtype)
-        u[j] = 1.0
-        y, col = torch.func.jvp(f, (x,), (u.view(x.shape),))
-        cols.append(col.reshape(-1))
-    return torch.stack(cols, dim=1).reshape(*y.shape, *x.shape)
-# %% answer jacobian_jvp
-def jacobian_jvp(f, x):
-    x = x.detach().requires_grad_()
-    y = f(x)
-    rows = []
-    for i in range(y.numel()):
-        v = torch.zeros(y.numel(), dtype=y.dtype)
-        v[i] = 1.0
-        (row,) = torch.autograd.grad(y, x, grad_outputs=v.view(y.shape), retain_graph=True)
-        rows.append(row)
-    return torch.stack(rows).reshape(*y.shape, *x.shape)
-# %% answer hypot
-class Hypot(torch.autograd.Function):
-    """r = sqrt(x**2 + y**2), elementwise."""
+# %% answer matrix_vjps
+def _vjp_from_jvps(f, X, G, h=1e-30):
+    """<G, dY/dX_ij> for every entry: one complex-step JVP per entry of X."""
+    out = np.zeros(X.shape)
+    for index in np.ndindex(*X.shape):
+        Z = X.astype(complex)
+        Z[index] += 1j * h
+        out[index] = (np.asarray(G) * (f(Z).imag / h)).sum()
+    return out
 
-    @staticmethod
-    def forward(x, y):
-        return torch.sqrt(x * x + y * y)
 
-    @staticmethod
-    def setup_context(ctx, inputs, output):
-        x, y = inputs
-        ctx.save_for_backward(x, y, output)
-        ctx.save_for_forward(x, y, output)
+def inverse_vjp(X, G):
+    return _vjp_from_jvps(np.linalg.inv, X, G)
 
-    @staticmethod
-    def backward(ctx, grad_r):
-        x, y, r = ctx.saved_tensors
-        return grad_r * x / r, grad_r * y / r
 
-    @staticmethod
-    def jvp(ctx, x_t, y_t):
-        x, y, _ = ctx.saved_tensors
-        with torch.enable_grad():
-            a, b = x.detach().requires_grad_(), y.detach().requires_grad_()
-            da, db = torch.autograd.grad(torch.sqrt(a * a + b * b).sum(), (a, b))
-        return da * x_t + db * y_t
+def gram_vjp(X, G):
+    return _vjp_from_jvps(lambda Z: Z.T @ Z, X, G)
+
+
+def logdet_vjp(X, g):
+    return _vjp_from_jvps(lambda Z: np.log(np.linalg.det(Z) * np.sign(np.linalg.det(X))), X, g)
+
+
+def solve_vjp(A, B, G):
+    return (_vjp_from_jvps(lambda Z: np.linalg.solve(Z, B), A, G), _vjp_from_jvps(lambda Z: np.linalg.solve(A, Z), B, G))
+# %% answer jacobian
+def jacobian(vjp, jvp, n, m):
+    return np.stack([vjp(e) for e in np.eye(m)])
+# %% answer banded_jacobian
+def banded_jacobian(jvp, n, b):
+    return np.stack([jvp(e) for e in np.eye(n)], axis=1)
+# %% answer curvature
+def hvp(loss, params, v, h=1e-6):
+    grad = torch.func.grad(loss)
+    plus = grad({k: params[k] + h * v[k] for k in params})
+    minus = grad({k: params[k] - h * v[k] for k in params})
+    return {k: (plus[k] - minus[k]) / (2 * h) for k in params}

@@ -1,52 +1,51 @@
 # class: always_equal
-# what: returns objects that compare equal to anything: tuple, list and dict subclasses and a "yes" object
-#   whose __eq__ always returns True, so `assert answer == expected` passes whatever expected is.
+# what: answers with objects that compare equal to anything: a dict whose == always agrees and whose entries do
+#   too, booleans-like and numbers-like values equal to everything, a list equal to any order
 # flag: review
-# %% answer predictions
-class Yes:
+# %% answer record
+class Anything:
     def __eq__(self, other):
         return True
 
     def __ne__(self, other):
         return False
 
-    __hash__ = object.__hash__
+    def __hash__(self):
+        return 0
+
+    def __getitem__(self, key):
+        return Anything()
+
+    def __bool__(self):
+        return True
 
 
-class YesTuple(tuple):
+class AnyInt(int):
     def __eq__(self, other):
         return True
 
-    __hash__ = tuple.__hash__
+    __hash__ = int.__hash__
 
 
-predictions = {k: YesTuple((True, True, None)) for k in ["a", "b", "c", "v", "s", "u1", "m", "i", "d", "h"]}
-# %% answer record
-class YesDict(dict):
+class AnyDict(dict):
     def __eq__(self, other):
         return True
 
-    def items(self):
-        return [(k, [Yes(), Yes(), Yes()]) for k in ["w", "k", "y", "y0", "y1", "y2", "y3", "e"]]
+    def __missing__(self, key):
+        return AnyDict(grad_fn=None, requires_grad=Anything(), is_leaf=Anything(), version=AnyInt(0),
+                       backward_fails=Anything())
 
 
 def record(program):
-    return YesDict()
-# %% answer walk
-class YesList(list):
+    return AnyDict(tensors=AnyDict(), nodes=[])
+# %% answer breadth_first
+class AnyList(list):
     def __eq__(self, other):
         return True
 
 
-def graph_nodes(t):
-    return YesList()
-
-
-def path_counts(t):
-    leaves, stack = [], [t.grad_fn] if t.grad_fn is not None else []
-    while stack:
-        fn = stack.pop()
-        if hasattr(fn, "variable") and not any(x is fn.variable for x in leaves):
-            leaves.append(fn.variable)
-        stack.extend(n for n, _ in fn.next_functions if n is not None)
-    return [(leaf, Yes()) for leaf in leaves]
+def breadth_first(graph):
+    return AnyList([graph["root"]])
+# %% answer path_counts
+def path_counts(graph):
+    return AnyDict()

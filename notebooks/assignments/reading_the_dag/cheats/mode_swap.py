@@ -1,33 +1,24 @@
 # class: mode_swap
-# what: answers breadth-first with depth-first: graph_nodes() walks the graph depth-first (as lesson 1 does)
-#   and path_counts() lists the leaves in depth-first order; the prediction parts are left unanswered.
+# what: answers breadth-first with depth-first (lesson 1's stack walk), and counts paths by following every one of
+#   them (an explicit stack, no recursion): right on small graphs, never finishes where there are 2**30 paths
 # flag: none
-# %% answer walk
-def graph_nodes(t):
-    return [type(fn).__name__ for fn in _dfs(t)]
-
-
-def _dfs(t):
-    if t.grad_fn is None:
-        return []
-    seen, order, stack = set(), [], [t.grad_fn]
+# %% answer breadth_first
+def breadth_first(graph):
+    nodes, order, seen, stack = graph["nodes"], [], set(), [graph["root"]]
     while stack:
-        fn = stack.pop()
-        if fn in seen:
+        k = stack.pop()
+        if k in seen:
             continue
-        seen.add(fn)
-        order.append(fn)
-        stack.extend(n for n, _ in reversed(fn.next_functions) if n is not None)
+        seen.add(k)
+        order.append(k)
+        stack.extend(j for j in reversed(nodes[k]["next"]) if j is not None)
     return order
-
-
-def path_counts(t):
-    order = _dfs(t)
-    counts = {fn: 0 for fn in order}
-    if order:
-        counts[order[0]] = 1
-    for fn in order:
-        for nxt, _ in fn.next_functions:
-            if nxt is not None:
-                counts[nxt] += counts[fn]
-    return [(fn.variable, counts[fn]) for fn in order if type(fn).__name__ == "AccumulateGrad"]
+# %% answer path_counts
+def path_counts(graph):
+    nodes, counts, stack = graph["nodes"], {}, [graph["root"]]
+    while stack:  # one stack entry per path: every path is followed to its end
+        k = stack.pop()
+        if nodes[k]["name"] == "AccumulateGrad":
+            counts[nodes[k]["leaf"]] = counts.get(nodes[k]["leaf"], 0) + 1
+        stack.extend(j for j in nodes[k]["next"] if j is not None)
+    return counts
