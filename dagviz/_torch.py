@@ -33,10 +33,15 @@ def is_accumulate_grad(fn: Any) -> bool:
     return type(fn).__name__ == "AccumulateGrad"
 
 
-FREED = "freed"
-MODIFIED = "modified"
-RECOMPUTED = "recomputed"
-HOOKED = "hooked"
+class Unread(str):
+    """Why a saved tensor was not read (a str subclass, so that a saved string such as GELU's
+    `approximate="none"` is never taken for one)."""
+
+
+FREED = Unread("freed")
+MODIFIED = Unread("modified")
+RECOMPUTED = Unread("recomputed")
+HOOKED = Unread("hooked")
 
 
 class _UnpackHook(Exception):
@@ -70,7 +75,7 @@ def _without_hooks(read: Callable[..., Any], *args: Any) -> Any:
         sys.settrace(previous)
 
 
-def _state(err: RuntimeError | _UnpackHook) -> str:
+def _state(err: RuntimeError | _UnpackHook) -> Unread:
     """FREED, MODIFIED, RECOMPUTED or HOOKED: why a saved tensor was not read."""
     if isinstance(err, _UnpackHook):
         return RECOMPUTED if "checkpoint" in err.module else HOOKED
@@ -78,15 +83,15 @@ def _state(err: RuntimeError | _UnpackHook) -> str:
 
 
 def read_saved(fn: Any, name: str) -> Any:
-    """`fn._saved_<name>` without running any saved-tensor hook: the value, or a state string
-    (FREED, MODIFIED, RECOMPUTED, HOOKED) when it cannot or must not be read."""
+    """`fn._saved_<name>` without running any saved-tensor hook: the value, or why it cannot or
+    must not be read (an `Unread`: FREED, MODIFIED, RECOMPUTED, HOOKED)."""
     try:
         return _without_hooks(getattr, fn, f"_saved_{name}")
     except (RuntimeError, _UnpackHook) as err:
         return _state(err)
 
 
-def _custom_saved(fn: Any) -> Iterator[tuple[str, torch.Tensor | str]]:
+def _custom_saved(fn: Any) -> Iterator[tuple[str, torch.Tensor | Unread]]:
     """What a custom `autograd.Function` saved with `ctx.save_for_backward` (`tensors[i]`)."""
     try:
         values: list[Any] = list(_without_hooks(getattr, fn, "saved_tensors"))
@@ -108,11 +113,11 @@ def _custom_saved(fn: Any) -> Iterator[tuple[str, torch.Tensor | str]]:
             except RuntimeError:  # a saved output cannot be unpacked alone: skip it
                 values.append(None)
     for i, v in enumerate(values):
-        if isinstance(v, (torch.Tensor, str)):
+        if isinstance(v, (torch.Tensor, Unread)):
             yield f"tensors[{i}]", v
 
 
-def saved_tensors(fn: Any) -> Iterator[tuple[str, torch.Tensor | str]]:
+def saved_tensors(fn: Any) -> Iterator[tuple[str, torch.Tensor | Unread]]:
     """Yield (name, tensor) for each saved tensor, or (name, state) when it cannot or must not
     be read: FREED (backward freed it), MODIFIED (an in-place op changed it, backward would
     fail), RECOMPUTED (inside a `torch.utils.checkpoint` segment) or HOOKED (packed by another
@@ -129,7 +134,7 @@ def saved_tensors(fn: Any) -> Iterator[tuple[str, torch.Tensor | str]]:
             continue
         name = attr[len("_saved_") :]
         value = read_saved(fn, name)
-        if isinstance(value, (torch.Tensor, str)):
+        if isinstance(value, (torch.Tensor, Unread)):
             yield name, value
         elif isinstance(value, (tuple, list)) and value and all(isinstance(v, torch.Tensor) for v in value):
             for i, v in enumerate(value):

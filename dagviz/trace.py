@@ -17,7 +17,7 @@ from .inputs import Params, Roots, normalize_params, normalize_roots
 
 SMALL = 8  # tensors with at most this many elements show their gradient values
 # How a saved tensor that a saved-tensor hook packed is described (it is never unpacked here).
-PACKED = {
+PACKED: dict[str, str] = {
     _torch.RECOMPUTED: "recomputed in backward (checkpoint)",
     _torch.HOOKED: "packed by a saved-tensor hook",
 }
@@ -133,7 +133,7 @@ class _Walk:
         missing = [i for i, (nxt, _) in enumerate(slots) if nxt is None]
         need_saved = self.saved or bool(missing and self.nograd_names and node.kind == "op")
         saved = [
-            (name, v if isinstance(v, torch.Tensor) else None, v if isinstance(v, str) else "")
+            (name, v if isinstance(v, torch.Tensor) else None, v if isinstance(v, _torch.Unread) else "")
             for name, v in (_torch.saved_tensors(fn) if need_saved else ())
         ]
         if self.saved:

@@ -303,3 +303,16 @@ def test_reading_saved_tensors_leaves_a_debuggers_trace_function_in_place():
     finally:
         sys.settrace(previous)
     assert "call" in seen
+
+
+def test_a_saved_string_is_neither_a_tensor_nor_a_reason_it_was_not_read():
+    # GELU saves `approximate="none"`, a str: only tensors (or why one was not read) are listed.
+    x = torch.randn(4, requires_grad=True)
+    plain = dagviz.trace(nn.functional.gelu(x).sum(), saved=True)
+    assert [(s.name, s.packed, s.freed) for n in plain.functions() for s in n.saved if n.name == "GeluBackward0"] == [
+        ("self", None, False)
+    ]
+    with torch.autograd.graph.save_on_cpu():
+        hooked = nn.functional.gelu(x).sum()
+    packed = [(n.name, s.name, s.packed) for n in dagviz.trace(hooked, saved=True).functions() for s in n.saved]
+    assert packed == [("GeluBackward0", "self", "packed by a saved-tensor hook")]
