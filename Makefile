@@ -14,13 +14,21 @@ NB ?= notebooks/[0-9]*.ipynb
 OTHER_SEED ?= 1
 NB_BACKBONE ?= notebooks/06_*.ipynb
 LAB_ARGS ?=
+# The oldest PyTorch the lessons claim (notebooks/course.json, pyproject's `course` extra), in a venv of
+# its own (several GB, built once from PyPI). `make nbval-oldest` runs every lesson there under nbval-lax:
+# assertions and errors count, stored outputs are not compared (they were made with the pinned torch).
+TORCH_OLDEST ?= 2.4.1
+TORCHVISION_OLDEST ?= 0.19.1
+VENV_COURSE_OLDEST ?= .venv-course-oldest
+OLDEST_BIN := $(VENV_COURSE_OLDEST)/bin
+OLDEST_STAMP := $(VENV_COURSE_OLDEST)/.deps-$(DEPS_HASH)-torch$(TORCH_OLDEST)
 
 # Same outputs on every run: no hash randomisation, no debugger noise on kernel start,
 # never download (lesson 6 opts in with AUTOGRAD_COURSE_ONLINE=1 only when a user sets it).
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup lab test lint typecheck unit test-wheel test-oldest test-newest browser nbval nbval-other-seed notebooks assignments instructor-e2e student-pack bench bench-explore backbone backbone-other-seed dot chromium python sandbox bwrap node hub-test clean
+.PHONY: help setup lab test lint typecheck unit test-wheel test-oldest test-newest browser nbval nbval-other-seed nbval-oldest structure i18n i18n-check nbval-zh notebooks assignments instructor-e2e student-pack bench bench-explore backbone backbone-other-seed dot chromium python sandbox bwrap node hub-test clean
 .DEFAULT_GOAL := help
 
 help:
@@ -32,11 +40,15 @@ help:
 	@echo "make test-wheel   the built wheel in a new venv holding only torch and graphviz: draw, text, to_html, CLI"
 	@echo "make browser      only the browser tests: lessons and the explorer in JupyterLab + Chromium"
 	@echo "make notebooks    re-execute lessons in place so stored outputs match the code (NB=file for one)"
+	@echo "make i18n         rebuild the Chinese lessons (notebooks/zh/) from the English ones and i18n/zh/"
+	@echo "make i18n-check   fail on a missing, stale or unbuilt Chinese translation (python tools/i18n.py status: details)"
 	@echo "make assignments  student versions into release/; autograde solutions, blanks and the cheat corpus"
 	@echo "make instructor-e2e  a whole term with fake students: release, collect, autograde, feedback, export"
 	@echo "make hub-test     a class on a real JupyterHub with real Linux accounts (root): the exchange, end to end"
 	@echo "make student-pack build/student-pack/: lessons, released assignments, packages; leak-checked"
 	@echo "make nbval-other-seed  lesson 6 and the finetuning check against a backbone of another seed"
+	@echo "make nbval-oldest every lesson under nbval-lax on the oldest torch the course claims (VENV_COURSE_OLDEST)"
+	@echo "make structure    the lesson-structure check alone (numbered sections, headers, README list, assignments)"
 	@echo "make bench        dagviz vs torchviz on torchvision's 80 classification models and synthetic graphs"
 	@echo "make bench-explore  explorer file sizes and time to open a group, in Chromium"
 	@echo "variables: VENV=$(VENV) PYTHON=$(PYTHON)"
@@ -148,6 +160,7 @@ backbone-other-seed: setup
 
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root.
 lab: setup backbone
+	@echo "中文版 (Chinese edition): notebooks/zh/ in JupyterLab's file browser; start with notebooks/zh/01_tensors_that_remember.ipynb (see README.zh-CN.md)"
 	$(BIN)/jupyter lab notebooks/01_tensors_that_remember.ipynb $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # ---- checks -------------------------------------------------------------------------------
@@ -176,11 +189,40 @@ browser: setup chromium
 nbval: setup backbone
 	AUTOGRAD_COURSE_BACKBONE=course $(BIN)/python -m pytest -q --nbval --nbval-current-env $(NB) --nbval-sanitize-with tests/nbval_sanitize.cfg
 
+# The Chinese lessons are generated (tools/i18n.py) from the English ones, whose outputs they copy:
+# they must be complete, current and rebuilt, and they run under nbval exactly like the English ones.
+ZH_NB ?= notebooks/zh/[0-9]*.ipynb
+i18n-check: setup
+	$(BIN)/python tools/i18n.py check
+
+nbval-zh: setup backbone
+	AUTOGRAD_COURSE_BACKBONE=course $(BIN)/python -m pytest -q --nbval --nbval-current-env $(ZH_NB) --nbval-sanitize-with tests/nbval_sanitize.cfg
+
 # The lessons that use the backbone, and the finetuning self-check, against the other-seed backbone
 # (solution and blank only: what a cheat scores does not depend on the backbone's weights).
 nbval-other-seed: setup backbone-other-seed
 	AUTOGRAD_COURSE_BACKBONE=course AUTOGRAD_COURSE_BACKBONE_SEED=$(OTHER_SEED) $(BIN)/python -m pytest -q --nbval --nbval-current-env $(NB_BACKBONE) --nbval-sanitize-with tests/nbval_sanitize.cfg
 	AUTOGRAD_COURSE_BACKBONE=course AUTOGRAD_COURSE_BACKBONE_SEED=$(OTHER_SEED) $(BIN)/python -m course_grading selfcheck finetuning --no-cheats
+
+# The oldest torch the lessons claim, with a matching torchvision, straight from PyPI (no constraints.txt:
+# it pins the newest). Only what the lessons need: the course extra, pytest and nbval.
+$(OLDEST_STAMP):
+	@$(MAKE) --no-print-directory python
+	test -x $(OLDEST_BIN)/python || $(PYTHON) -m venv $(VENV_COURSE_OLDEST)
+	$(OLDEST_BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(OLDEST_BIN)/python -m pip install --quiet "torch==$(TORCH_OLDEST)" "torchvision==$(TORCHVISION_OLDEST)" \
+	  -e ".[course]" "pytest>=7" "nbval>=0.11"
+	touch $@
+
+# Every lesson, run top to bottom on the oldest torch: every assert must hold there too.
+nbval-oldest: dot $(OLDEST_STAMP)
+	@$(OLDEST_BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . >/dev/null
+	$(OLDEST_BIN)/python -m autograd_course backbone
+	AUTOGRAD_COURSE_BACKBONE=course $(OLDEST_BIN)/python -m pytest -q --nbval-lax --nbval-current-env $(NB)
+
+# The lesson-structure check alone. Its per-assignment part: `pytest tests/test_course_structure.py -k assignment`.
+structure: setup
+	$(BIN)/python -m pytest -q tests/test_course_structure.py
 
 # Solutions and honest alternatives full marks, blanks zero, every cheat of the corpus within its limit:
 # one table. JOBS submissions are autograded at a time, each by the trusted grader in sandboxed workers.
@@ -202,20 +244,19 @@ student-pack: setup
 	$(BIN)/python -m course_grading pack
 
 # ---- dagviz on every PyTorch and Python it claims -----------------------------------------
-# pyproject.toml claims torch>=2.2 and Python>=3.10, so dagviz's own unit tests (tests/ without
-# OTHER_TESTS: the course's, and those with a target of their own) also run on the oldest of both
-# (constraints-oldest.txt, PYTHON_OLDEST) and on the newest Python with the pinned torch
-# (PYTHON_NEWEST), each in a venv of its own that holds dagviz and its `test` extra only
-# (tools/extra_venv.sh). Their torch wheels come from PyPI (2.2 is a CUDA build: a few GB),
-# downloaded once; .ci/run keeps both venvs in its cache outside the clone, like the main one.
-# The interpreters are found on PATH or among pyenv's versions (tools/find_python.sh), else make
-# says how to install them.
+# pyproject.toml claims torch>=2.2 and Python>=3.10 for dagviz (the lessons need more: nbval-oldest),
+# so dagviz's own tests (DAGVIZ_TESTS: the test files that import dagviz; the course's need the
+# course's environment) also run on the oldest of both (constraints-oldest.txt, PYTHON_OLDEST) and on
+# the newest Python with the pinned torch (PYTHON_NEWEST), each in a venv of its own that holds
+# dagviz and its `test` extra only (tools/extra_venv.sh). Their torch wheels come from PyPI (2.2 is a
+# CUDA build: a few GB), downloaded once; .ci/run keeps both venvs in its cache outside the clone,
+# like the main one. The interpreters are found on PATH or among pyenv's versions
+# (tools/find_python.sh), else make says how to install them.
 PYTHON_OLDEST ?= python3.10
 VENV_OLDEST ?= .venv-oldest
 PYTHON_NEWEST ?= python3.13
 VENV_NEWEST ?= .venv-newest
-OTHER_TESTS := tests/browser tests/wheel tests/test_assignments.py $(wildcard tests/test_grading*.py) tests/test_autograd_course.py
-DAGVIZ_TESTS := tests $(addprefix --ignore=,$(OTHER_TESTS))
+DAGVIZ_TESTS := $(shell grep -l -E '^(import dagviz|from dagviz)' tests/test_*.py)
 
 test-oldest: dot
 	@tools/extra_venv.sh "$(VENV_OLDEST)" "$(PYTHON_OLDEST)" constraints-oldest.txt PYTHON_OLDEST
@@ -225,12 +266,16 @@ test-newest: dot
 	@tools/extra_venv.sh "$(VENV_NEWEST)" "$(PYTHON_NEWEST)" constraints.txt PYTHON_NEWEST
 	$(VENV_NEWEST)/bin/python -m pytest -q $(DAGVIZ_TESTS)
 
-test: setup lint typecheck unit test-wheel test-oldest test-newest browser nbval nbval-other-seed assignments instructor-e2e hub-test student-pack
+test: setup lint typecheck unit test-wheel test-oldest test-newest browser nbval i18n-check nbval-zh nbval-other-seed assignments instructor-e2e hub-test student-pack
 	@echo "make test: all checks passed"
 
 # ---- authoring ----------------------------------------------------------------------------
 notebooks: setup backbone
 	AUTOGRAD_COURSE_BACKBONE=course $(BIN)/python tools/run_notebooks.py $(NB)
+
+# Chinese lessons from the English notebooks (their outputs included) and the catalog i18n/zh/.
+i18n: setup
+	$(BIN)/python tools/i18n.py build
 
 # Each model in its own process, killed if it overruns; about half an hour on 2 cores.
 # BENCH_ARGS="--suite extra" for segmentation and video models, "--models densenet121" for one.
