@@ -28,12 +28,16 @@ OLDEST_STAMP := $(VENV_COURSE_OLDEST)/.deps-$(DEPS_HASH)-torch$(TORCH_OLDEST)
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup lab test lint unit browser nbval nbval-other-seed nbval-oldest structure i18n i18n-check nbval-zh notebooks assignments instructor-e2e student-pack bench bench-explore backbone backbone-other-seed dot chromium python sandbox bwrap node hub-test clean
+.PHONY: help setup lab test lint typecheck unit test-wheel test-oldest test-newest browser nbval nbval-other-seed nbval-oldest structure i18n i18n-check nbval-zh notebooks assignments instructor-e2e student-pack bench bench-explore backbone backbone-other-seed dot chromium python sandbox bwrap node hub-test clean
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make lab          set up (venv, packages, graphviz) and open the course in JupyterLab"
 	@echo "make test         set up, then lint, unit tests, browser tests, every lesson under nbval, assignments"
+	@echo "make test-oldest  dagviz's tests on the oldest torch and Python it claims (venv VENV_OLDEST, PYTHON_OLDEST)"
+	@echo "make test-newest  dagviz's tests on the newest Python it supports, pinned torch (VENV_NEWEST, PYTHON_NEWEST)"
+	@echo "make typecheck    mypy (strict) on dagviz and autograd_course"
+	@echo "make test-wheel   the built wheel in a new venv holding only torch and graphviz: draw, text, to_html, CLI"
 	@echo "make browser      only the browser tests: lessons and the explorer in JupyterLab + Chromium"
 	@echo "make notebooks    re-execute lessons in place so stored outputs match the code (NB=file for one)"
 	@echo "make i18n         rebuild the Chinese lessons (notebooks/zh/) from the English ones and i18n/zh/"
@@ -48,6 +52,7 @@ help:
 	@echo "make bench        dagviz vs torchviz on torchvision's 80 classification models and synthetic graphs"
 	@echo "make bench-explore  explorer file sizes and time to open a group, in Chromium"
 	@echo "variables: VENV=$(VENV) PYTHON=$(PYTHON)"
+	@echo "           VENV_OLDEST=$(VENV_OLDEST) PYTHON_OLDEST=$(PYTHON_OLDEST) VENV_NEWEST=$(VENV_NEWEST) PYTHON_NEWEST=$(PYTHON_NEWEST)"
 
 # ---- set-up -------------------------------------------------------------------------------
 # `dot` is a system program: install it when we can (root + apt), else say how.
@@ -162,8 +167,17 @@ lab: setup backbone
 lint: setup
 	$(BIN)/ruff check .
 
+# dagviz and autograd_course, strict where their dependencies have type information ([tool.mypy]).
+typecheck: setup
+	$(BIN)/mypy
+
 unit: setup sandbox
-	$(BIN)/python -m pytest -q tests --ignore=tests/browser
+	$(BIN)/python -m pytest -q tests --ignore=tests/browser --ignore=tests/wheel
+
+# dagviz as a user gets it: the built wheel pip-installed into a new venv holding only torch and
+# graphviz (hard-linked from VENV, so it takes seconds), then draw, text, trace, to_html and the CLI.
+test-wheel: setup
+	$(BIN)/python -m pytest -q tests/wheel
 
 # Real JupyterLab + real Chromium: lessons 1 and 2 Run All, the explorer widget and HTML file.
 # Failure screenshots go to build/browser-failures/.
@@ -229,7 +243,30 @@ hub-test: setup bwrap node
 student-pack: setup
 	$(BIN)/python -m course_grading pack
 
-test: setup lint unit browser nbval i18n-check nbval-zh nbval-other-seed assignments instructor-e2e hub-test student-pack
+# ---- dagviz on every PyTorch and Python it claims -----------------------------------------
+# pyproject.toml claims torch>=2.2 and Python>=3.10 for dagviz (the lessons need more: nbval-oldest),
+# so dagviz's own tests (DAGVIZ_TESTS: the test files that import dagviz; the course's need the
+# course's environment) also run on the oldest of both (constraints-oldest.txt, PYTHON_OLDEST) and on
+# the newest Python with the pinned torch (PYTHON_NEWEST), each in a venv of its own that holds
+# dagviz and its `test` extra only (tools/extra_venv.sh). Their torch wheels come from PyPI (2.2 is a
+# CUDA build: a few GB), downloaded once; .ci/run keeps both venvs in its cache outside the clone,
+# like the main one. The interpreters are found on PATH or among pyenv's versions
+# (tools/find_python.sh), else make says how to install them.
+PYTHON_OLDEST ?= python3.10
+VENV_OLDEST ?= .venv-oldest
+PYTHON_NEWEST ?= python3.13
+VENV_NEWEST ?= .venv-newest
+DAGVIZ_TESTS := $(shell grep -l -E '^(import dagviz|from dagviz)' tests/test_*.py)
+
+test-oldest: dot
+	@tools/extra_venv.sh "$(VENV_OLDEST)" "$(PYTHON_OLDEST)" constraints-oldest.txt PYTHON_OLDEST
+	$(VENV_OLDEST)/bin/python -m pytest -q $(DAGVIZ_TESTS)
+
+test-newest: dot
+	@tools/extra_venv.sh "$(VENV_NEWEST)" "$(PYTHON_NEWEST)" constraints.txt PYTHON_NEWEST
+	$(VENV_NEWEST)/bin/python -m pytest -q $(DAGVIZ_TESTS)
+
+test: setup lint typecheck unit test-wheel test-oldest test-newest browser nbval i18n-check nbval-zh nbval-other-seed assignments instructor-e2e hub-test student-pack
 	@echo "make test: all checks passed"
 
 # ---- authoring ----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import torch
@@ -25,6 +26,7 @@ from torch import nn
 from torchvision.models import ResNet18_Weights, resnet18
 
 from . import data
+from .data import cache_dir  # backbone.cache_dir stays part of this module's API
 
 __all__ = [
     "RECIPE",
@@ -38,7 +40,6 @@ __all__ = [
     "recipe",
 ]
 
-CACHE_ENV = "AUTOGRAD_COURSE_CACHE"
 ONLINE_ENV = "AUTOGRAD_COURSE_ONLINE"
 BACKBONE_ENV = "AUTOGRAD_COURSE_BACKBONE"
 SEED_ENV = "AUTOGRAD_COURSE_BACKBONE_SEED"
@@ -46,7 +47,7 @@ SEED_ENV = "AUTOGRAD_COURSE_BACKBONE_SEED"
 #: Everything that determines the course backbone. A cached file made with a
 #: different recipe is rebuilt, so changing a number here can never leave a
 #: stale backbone behind.
-RECIPE: dict[str, object] = {
+RECIPE: dict[str, Any] = {
     "version": 1,
     "source_task": "letters",
     "classes": len(data.LETTERS),
@@ -59,7 +60,7 @@ RECIPE: dict[str, object] = {
 }
 
 
-def recipe() -> dict[str, object]:
+def recipe() -> dict[str, Any]:
     """:data:`RECIPE`, with the seed taken from ``$AUTOGRAD_COURSE_BACKBONE_SEED`` when set.
 
     Another seed gives another, equally valid backbone. ``make test`` runs lesson 6 and
@@ -77,24 +78,9 @@ def recipe() -> dict[str, object]:
     return {**RECIPE, "seed": value}
 
 
-def cache_dir() -> Path:
-    """Where built artifacts live: ``$AUTOGRAD_COURSE_CACHE``, else ``build/`` of the checkout.
-
-    An installed (non-editable) copy has no checkout around it, so it falls back
-    to ``~/.cache/autograd-course``.
-    """
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env).expanduser()
-    root = Path(__file__).resolve().parent.parent
-    if (root / "dagviz").is_dir() and (root / "notebooks").is_dir():
-        return root / "build"
-    return Path.home() / ".cache" / "autograd-course"
-
-
 def imagenet_weights_file() -> Path:
     """The file ``torch.hub`` would load ``ResNet18_Weights.DEFAULT`` from (it may not exist)."""
-    filename = os.path.basename(urlparse(ResNet18_Weights.DEFAULT.url).path)
+    filename: str = os.path.basename(urlparse(ResNet18_Weights.DEFAULT.url).path)
     return Path(torch.hub.get_dir()) / "checkpoints" / filename
 
 
@@ -193,7 +179,7 @@ def pretrain(
         torch.use_deterministic_algorithms(True)
         torch.manual_seed(int(used["seed"]))
         masks = data._glyph_masks()
-        model = resnet18(num_classes=int(used["classes"]))
+        model: nn.Module = resnet18(num_classes=int(used["classes"]))
         model.train()
         optimizer = torch.optim.AdamW(
             model.parameters(), lr=float(used["lr"]), weight_decay=float(used["weight_decay"])
@@ -246,7 +232,7 @@ def load_course_backbone(
             raise RuntimeError(f"{file} is not a course backbone file; delete it to rebuild it")
         if saved.get("recipe") == recipe():
             with _isolated_torch_state():
-                model = resnet18(num_classes=int(RECIPE["classes"]))
+                model: nn.Module = resnet18(num_classes=int(RECIPE["classes"]))
             model.load_state_dict(saved["state_dict"])
             return model
         if verbose:

@@ -25,9 +25,11 @@ import torch.nn.functional as F
 from torch import Tensor
 
 __all__ = [
+    "CACHE_ENV",
     "IMAGENET_MEAN",
     "IMAGENET_STD",
     "LETTERS",
+    "cache_dir",
     "denormalize",
     "cifar10",
     "digits_rgb",
@@ -66,6 +68,7 @@ FONT_FILES = (
 )
 
 _TRUE = {"1", "true", "yes", "on"}
+CACHE_ENV = "AUTOGRAD_COURSE_CACHE"
 
 
 def online_allowed() -> bool:
@@ -75,6 +78,21 @@ def online_allowed() -> bool:
     on a laptop on a train and in CI.
     """
     return os.environ.get("AUTOGRAD_COURSE_ONLINE", "").strip().lower() in _TRUE
+
+
+def cache_dir() -> Path:
+    """Where built artifacts live: ``$AUTOGRAD_COURSE_CACHE``, else ``build/`` of the checkout.
+
+    An installed (non-editable) copy has no checkout around it, so it falls back
+    to ``~/.cache/autograd-course``.
+    """
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    root = Path(__file__).resolve().parent.parent
+    if (root / "dagviz").is_dir() and (root / "notebooks").is_dir():
+        return root / "build"
+    return Path.home() / ".cache" / "autograd-course"
 
 
 def to_rgb(gray: Tensor, size: int = 32) -> Tensor:
@@ -192,7 +210,7 @@ def letter_glyphs(
     a = torch.stack([torch.stack([cos, -sin + shear], -1), torch.stack([sin, cos], -1)], -2)
     a = a / torch.stack([sx, sy], -1).unsqueeze(-1)
     theta = torch.cat([a, shift.unsqueeze(-1)], -1)
-    grid = F.affine_grid(theta, (n, 1, 32, 32), align_corners=False)
+    grid = F.affine_grid(theta, [n, 1, 32, 32], align_corners=False)
     warped = F.grid_sample(src, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
     # pen thickness: mostly as rendered, sometimes thicker (a dilation)
@@ -220,8 +238,6 @@ def cifar10(
     from torchvision.datasets import CIFAR10
 
     if root is None:
-        from .backbone import cache_dir
-
         root = cache_dir() / "cifar10"
     root = Path(root)
     online = online_allowed()

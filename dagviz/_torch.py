@@ -3,16 +3,16 @@
 Public `torch.autograd.graph.Node` API covers `name()`, `next_functions`, `metadata` and
 hooks. Three things a learner needs have no public API, so they live here, each behind
 a function that fails soft if PyTorch renames them:
-`AccumulateGrad.variable` (the leaf tensor), `_saved_*` attributes (saved tensors; the raw
-`_raw_saved_*` ones say whether a saved-tensor hook packed them), and `Tensor._base` (what
-a view looks at).
+`AccumulateGrad.variable` (the leaf tensor), `_saved_*` attributes (saved tensors, read so
+that a saved-tensor hook never runs: `read_saved`), and `Tensor._base` (what a view looks at).
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
@@ -33,54 +33,91 @@ def is_accumulate_grad(fn: Any) -> bool:
     return type(fn).__name__ == "AccumulateGrad"
 
 
-FREED = "freed"
-MODIFIED = "modified"
-RECOMPUTED = "recomputed"
-HOOKED = "hooked"
+class Unread(str):
+    """Why a saved tensor was not read (a str subclass, so that a saved string such as GELU's
+    `approximate="none"` is never taken for one)."""
 
 
-def _packed_by_hook(raw: Any) -> str | None:
-    """RECOMPUTED / HOOKED when a saved tensor went through a pack hook, else None.
+FREED = Unread("freed")
+MODIFIED = Unread("modified")
+RECOMPUTED = Unread("recomputed")
+HOOKED = Unread("hooked")
 
-    Unpacking such a tensor runs the user's unpack hook, which may recompute a whole
-    checkpointed segment or copy from another device; drawing must not do that. The raw
-    `SavedTensor` tells us without unpacking.
+
+class _UnpackHook(Exception):
+    """Raised instead of running a saved-tensor unpack hook; `module` is where the hook lives."""
+
+    def __init__(self, module: str) -> None:
+        super().__init__(module)
+        self.module = module
+
+
+def _refuse_python(frame: Any, event: str, arg: Any) -> None:
+    if event == "call":
+        raise _UnpackHook(str(frame.f_globals.get("__name__", "")))
+
+
+def _without_hooks(read: Callable[..., Any], *args: Any) -> Any:
+    """`read(*args)` for a C-level reader of saved tensors (`getattr`, `SavedTensor.unpack`), stopped
+    before any Python code runs: raises `_UnpackHook` where it would have run an unpack hook.
+
+    Unpacking a saved tensor that a saved-tensor hook packed runs the user's unpack hook, which
+    may recompute a whole `torch.utils.checkpoint` segment or copy from another device; drawing
+    must never do that. Plain saved tensors unpack in C++ without any Python frame, so a trace
+    function that refuses the first Python call lets exactly those through, on every PyTorch
+    version (2.2's `SavedTensor` cannot say whether it has hooks; newer ones have `unpack_hook`).
     """
-    hook = getattr(raw, "unpack_hook", None)
-    if hook is None:
-        return None
-    return RECOMPUTED if "checkpoint" in str(getattr(hook, "__module__", "")) else HOOKED
+    previous = sys.gettrace()
+    sys.settrace(_refuse_python)
+    try:
+        return read(*args)
+    finally:
+        sys.settrace(previous)
 
 
-def _custom_saved(fn: Any) -> Iterator[tuple[str, torch.Tensor | str]]:
+def _state(err: RuntimeError | _UnpackHook) -> Unread:
+    """FREED, MODIFIED, RECOMPUTED or HOOKED: why a saved tensor was not read."""
+    if isinstance(err, _UnpackHook):
+        return RECOMPUTED if "checkpoint" in err.module else HOOKED
+    return MODIFIED if "inplace operation" in str(err) else FREED
+
+
+def read_saved(fn: Any, name: str) -> Any:
+    """`fn._saved_<name>` without running any saved-tensor hook: the value, or why it cannot or
+    must not be read (an `Unread`: FREED, MODIFIED, RECOMPUTED, HOOKED)."""
+    try:
+        return _without_hooks(getattr, fn, f"_saved_{name}")
+    except (RuntimeError, _UnpackHook) as err:
+        return _state(err)
+
+
+def _custom_saved(fn: Any) -> Iterator[tuple[str, torch.Tensor | Unread]]:
     """What a custom `autograd.Function` saved with `ctx.save_for_backward` (`tensors[i]`)."""
     try:
-        raws = fn._raw_saved_tensors
-    except RuntimeError as err:  # freed by backward
-        yield "tensors", MODIFIED if "inplace operation" in str(err) else FREED
+        values: list[Any] = list(_without_hooks(getattr, fn, "saved_tensors"))
+    except RuntimeError as err:  # freed by backward, or modified in place
+        yield "tensors", _state(err)
         return
-    packed = [_packed_by_hook(r) for r in raws]
-    if any(packed):  # unpack only what no hook packed; a saved output cannot be unpacked alone: skip it
-        values: list[Any] = []
-        for p, r in zip(packed, raws, strict=True):
-            try:
-                values.append(None if p else r.unpack())
-            except RuntimeError:
-                values.append(None)
-    else:
-        try:
-            values = list(fn.saved_tensors)
-        except RuntimeError as err:
-            yield "tensors", MODIFIED if "inplace operation" in str(err) else FREED
+    except _UnpackHook as err:  # some went through a hook: read the others one by one, if we can
+        raws = getattr(fn, "_raw_saved_tensors", ())
+        if not all(hasattr(r, "unpack") for r in raws):  # torch 2.2: no way to read them singly
+            for i in range(len(raws)):
+                yield f"tensors[{i}]", _state(err)
             return
-    for i, (p, v) in enumerate(zip(packed, values, strict=True)):
-        if p is not None:
-            yield f"tensors[{i}]", p
-        elif isinstance(v, torch.Tensor):
+        values = []
+        for r in raws:
+            try:
+                values.append(_without_hooks(r.unpack))
+            except _UnpackHook as hooked:
+                values.append(_state(hooked))
+            except RuntimeError:  # a saved output cannot be unpacked alone: skip it
+                values.append(None)
+    for i, v in enumerate(values):
+        if isinstance(v, (torch.Tensor, Unread)):
             yield f"tensors[{i}]", v
 
 
-def saved_tensors(fn: Any) -> Iterator[tuple[str, torch.Tensor | str]]:
+def saved_tensors(fn: Any) -> Iterator[tuple[str, torch.Tensor | Unread]]:
     """Yield (name, tensor) for each saved tensor, or (name, state) when it cannot or must not
     be read: FREED (backward freed it), MODIFIED (an in-place op changed it, backward would
     fail), RECOMPUTED (inside a `torch.utils.checkpoint` segment) or HOOKED (packed by another
@@ -92,24 +129,12 @@ def saved_tensors(fn: Any) -> Iterator[tuple[str, torch.Tensor | str]]:
     if isinstance(fn, torch.autograd.function.BackwardCFunction):
         yield from _custom_saved(fn)
         return
-    for attr in dir(fn):
+    for attr in dir(fn):  # dir() lists the attributes without reading (unpacking) any
         if not attr.startswith("_saved_"):
             continue
         name = attr[len("_saved_") :]
-        raw = getattr(fn, f"_raw_saved_{name}", None)
-        raws = raw if isinstance(raw, (tuple, list)) else [raw]
-        packed = [_packed_by_hook(r) for r in raws]
-        if any(packed):
-            for i, p in enumerate(packed):
-                if p is not None:
-                    yield (name if len(raws) == 1 else f"{name}[{i}]"), p
-            continue
-        try:
-            value = getattr(fn, attr)
-        except RuntimeError as err:  # freed by backward, or bumped version counter
-            yield name, MODIFIED if "inplace operation" in str(err) else FREED
-            continue
-        if isinstance(value, torch.Tensor):
+        value = read_saved(fn, name)
+        if isinstance(value, (torch.Tensor, Unread)):
             yield name, value
         elif isinstance(value, (tuple, list)) and value and all(isinstance(v, torch.Tensor) for v in value):
             for i, v in enumerate(value):
@@ -176,21 +201,19 @@ def absent_slots(fn: Any, fn_name: str, slots: int) -> set[int]:
     if not names:
         return set()
     absent = set()
+    attrs = set(dir(fn))  # listed, not read: reading a saved tensor may run a hook
     for i, name in enumerate(names):
         if name not in ("weight", "bias"):
             continue
-        try:
-            if hasattr(fn, f"_saved_{name}_sym_sizes_opt"):
-                if getattr(fn, f"_saved_{name}_sym_sizes_opt") in (None, (0,)):
-                    absent.add(i)
-            elif hasattr(fn, f"_saved_{name}") and getattr(fn, f"_saved_{name}") is None:
+        if f"_saved_{name}_sym_sizes_opt" in attrs:
+            if read_saved(fn, f"{name}_sym_sizes_opt") in (None, (0,)):
                 absent.add(i)
-        except RuntimeError:  # freed by backward: cannot tell, keep the slot
-            continue
+        elif f"_saved_{name}" in attrs and read_saved(fn, name) is None:
+            absent.add(i)  # (freed, modified or hooked: a state string, so the slot is kept)
     # nn modules pass weight and bias together (affine=False passes neither); a bias
     # that left no trace of its own goes with a missing weight.
     if "weight" in names and "bias" in names and names.index("weight") in absent:
         bias = names.index("bias")
-        if not hasattr(fn, "_saved_bias") and not hasattr(fn, "_saved_bias_sym_sizes_opt"):
+        if "_saved_bias" not in attrs and "_saved_bias_sym_sizes_opt" not in attrs:
             absent.add(bias)
     return absent

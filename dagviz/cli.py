@@ -20,6 +20,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from .kinds import cli_legend
+
 FORMATS = ("svg", "png", "pdf", "dot")
 DEFAULT_SHAPE = (1, 3, 96, 96)  # small is fast, and a CNN's graph does not depend on the size
 FIXED_SIZE = ("vit_", "swin", "maxvit")  # these need exactly 224x224 (video models: pass 5 sizes)
@@ -29,7 +31,7 @@ VIDEO_SHAPE = (1, 3, 16, 112, 112)  # batch, channels, frames, height, width
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
 
-EPILOG = """\
+EXAMPLES = """\
 examples:
   python -m dagviz resnet18 -o resnet18.svg --depth 1
   python -m dagviz resnet50 -o resnet50.png --input-shape 1,3,64,64 --depth 2
@@ -39,11 +41,16 @@ examples:
 
 The output format comes from the suffix of -o: .svg, .png, .pdf (these need Graphviz's
 `dot` program) or .dot (the Graphviz source, written without `dot`).
-Colors: grey = backward Function, blue = parameter (leaf), green = output,
-dashed grey = input that needs no grad, orange = saved tensor, khaki = collapsed group,
-white note "from #3-#9" = inputs from the boxes marked #3 to #9 far above (a graph too costly
-to lay out as is; the caption says what was simplified, --budget 0 draws everything).
 """
+NOTES = """\
+"from #k" notes appear only in a graph too costly to lay out as is: the caption says what
+was simplified, and --budget 0 draws everything.
+"""
+
+
+def epilog() -> str:
+    """--help's closing text: examples, then the boxes' colours from `dagviz.kinds`."""
+    return f"{EXAMPLES}{cli_legend(92)}\n{NOTES}"
 
 
 class UsageError(Exception):
@@ -117,7 +124,7 @@ def build_torchvision(name: str, shape: tuple[int, ...]) -> tuple[Any, Any]:
     """Random-init torchvision model (weights=None: never downloads) and its output on zeros-like input."""
     import torch
 
-    import dagviz
+    from .track import track
 
     names = model_names()
     if name not in names:
@@ -139,7 +146,7 @@ def build_torchvision(name: str, shape: tuple[int, ...]) -> tuple[Any, Any]:
     model.eval()  # batch statistics need no batch of 2; eval() does not turn gradients off
     x = torch.randn(*shape)
     try:
-        with dagviz.track(model):
+        with track(model):
             out = model(x)
     except (RuntimeError, ValueError, TypeError, AssertionError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
@@ -211,7 +218,7 @@ def make_parser() -> argparse.ArgumentParser:
             "Draw the backward (autograd) graph of a torchvision model or of your own function. "
             "Arrows point forward, from inputs to outputs; backward runs against them."
         ),
-        epilog=EPILOG,
+        epilog=epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(

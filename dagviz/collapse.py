@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import warnings
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterator, Mapping
 
-from .graph import Edge, Graph, Node
+from .graph import Edge, Graph, Node, NodeKind
 
 KEEP_STEPS = 3  # repeated steps drawn at each end of a folded repetition
 MAX_PERIOD = 64  # longest repeated step searched for, in levels
 SUMMARY_BUDGET = 400  # nodes kept by the fallback summary (without a repetition to fold)
 
 
-def _fresh_ids(graph: Graph, prefix: str) -> Iterable[str]:
+def _fresh_ids(graph: Graph, prefix: str) -> Iterator[str]:
     taken = {n.id for n in graph.nodes}
     i = 0
     while True:
@@ -64,15 +64,25 @@ def regroup(graph: Graph, member_of: Mapping[str, int], groups: list[Node]) -> G
 # ---- collapse by module ---------------------------------------------------------------------
 
 
+def module_depth(path: str | None) -> int:
+    """How deep a module path is: "layer1.0.conv1" is 3; the model itself ("") and None are 0."""
+    return len([p for p in path.split(".") if p]) if path else 0
+
+
+def deepest(graph: Graph, kind: NodeKind = "op") -> int:
+    """The depth of the deepest module a node of `kind` comes from (0 without `dagviz.track`)."""
+    return max((module_depth(n.module) for n in graph.nodes if n.kind == kind), default=0)
+
+
 def _prefix(path: str | None, depth: int) -> str | None:
+    """The module at `depth` around `path` ("layer1" for "layer1.0.conv1" at 1), None if shallower."""
     if path is None:
         return None
-    parts = [p for p in path.split(".") if p]
     if depth == 0:
         return ""
-    if len(parts) < depth:
+    if module_depth(path) < depth:
         return None
-    return ".".join(parts[:depth])
+    return ".".join([p for p in path.split(".") if p][:depth])
 
 
 def _param_module(n: Node) -> str | None:
@@ -94,6 +104,49 @@ def _find(parent: dict[str, str], x: str) -> str:
     return root
 
 
+def _op_runs(graph: Graph, depth: int) -> tuple[dict[str, str], dict[str, str]]:
+    """(op id -> its module at `depth`, op id -> its run): a run is a connected set of ops of one
+    module, named by one of them, so a module called twice gets two runs."""
+    key = {n.id: k for n in graph.nodes if n.kind == "op" and (k := _prefix(n.module, depth)) is not None}
+    parent = {nid: nid for nid in key}
+    for e in graph.edges:
+        if e.src in key and e.dst in key and key[e.src] == key[e.dst]:
+            a, b = _find(parent, e.src), _find(parent, e.dst)
+            if a != b:
+                parent[b] = a
+    return key, {nid: _find(parent, nid) for nid in key}
+
+
+def _join_inputs(graph: Graph, depth: int, key: dict[str, str], run: dict[str, str]) -> None:
+    """Add to `run` (and `key`) the inputs that belong inside one run's box.
+
+    Parameters (and frozen ones) named after the module, and saved tensors, join its box. A
+    constant ("no grad", e.g. a conv's missing bias) joins too, unless it is the only data coming
+    into the box: then the first one is the input (an image, or where freezing cut the graph).
+    """
+    consumers: dict[str, list[str]] = {}
+    for e in graph.edges:
+        consumers.setdefault(e.src, []).append(e.dst)
+    kinds = {n.id: n.kind for n in graph.nodes}
+    fed = {run[e.dst] for e in graph.edges if e.dst in run and kinds[e.src] == "op" and run.get(e.src) != run[e.dst]}
+    shown: set[str] = set()
+    for n in graph.nodes:
+        if n.kind not in ("leaf", "nograd", "saved"):
+            continue
+        dsts = {run.get(d) for d in consumers.get(n.id, [])}
+        if len(dsts) != 1 or None in dsts:
+            continue
+        (c,) = dsts
+        assert c is not None
+        own = _prefix(_param_module(n), depth)
+        constant = n.kind == "nograd" and own is None and (c in fed or c in shown)
+        if n.kind == "nograd" and own is None:
+            shown.add(c)  # an unfed box keeps its first constant (slot order) visible
+        if own == key[c] or n.kind == "saved" or constant:
+            run[n.id] = c
+            key[n.id] = key[c]
+
+
 def collapse(graph: Graph, depth: int, modules: Mapping[str, str] | None = None) -> Graph:
     """One "group" node per module at `depth` (1: `layer1`, 2: `layer1.0`, ...).
 
@@ -113,51 +166,12 @@ def collapse(graph: Graph, depth: int, modules: Mapping[str, str] | None = None)
             UserWarning,
             stacklevel=3,
         )
-    key: dict[str, str] = {}
-    for n in graph.nodes:
-        if n.kind == "op":
-            k = _prefix(n.module, depth)
-            if k is not None:
-                key[n.id] = k
-    parent = {nid: nid for nid in key}
-    for e in graph.edges:
-        if e.src in key and e.dst in key and key[e.src] == key[e.dst]:
-            a, b = _find(parent, e.src), _find(parent, e.dst)
-            if a != b:
-                parent[b] = a
-    comp = {nid: _find(parent, nid) for nid in key}
-    consumers: dict[str, list[str]] = {}
-    for e in graph.edges:
-        consumers.setdefault(e.src, []).append(e.dst)
-    # Parameters (and frozen ones) named after the module, and saved tensors, join its box.
-    # A constant ("no grad", e.g. a conv's missing bias) joins too, unless it is the only
-    # data coming into the box: then the first one is the input (an image, or where freezing
-    # cut the graph).
-    kinds = {n.id: n.kind for n in graph.nodes}
-    fed = {
-        comp[e.dst] for e in graph.edges if e.dst in comp and kinds[e.src] == "op" and comp.get(e.src) != comp[e.dst]
-    }
-    shown: set[str] = set()
-    for n in graph.nodes:
-        if n.kind not in ("leaf", "nograd", "saved"):
-            continue
-        dsts = {comp.get(d) for d in consumers.get(n.id, [])}
-        if len(dsts) != 1 or None in dsts:
-            continue
-        (c,) = dsts
-        own = _prefix(_param_module(n), depth)
-        constant = n.kind == "nograd" and own is None and (c in fed or c in shown)
-        if n.kind == "nograd" and own is None:
-            shown.add(c)  # an unfed box keeps its first constant (slot order) visible
-        if own == key[c] or n.kind == "saved" or constant:
-            comp[n.id] = c
-            key[n.id] = key[c]
-
+    key, run = _op_runs(graph, depth)
+    _join_inputs(graph, depth, key, run)
     members: dict[str, list[str]] = {}
     for n in graph.nodes:
-        c = comp.get(n.id)
-        if c is not None:
-            members.setdefault(c, []).append(n.id)
+        if n.id in run:
+            members.setdefault(run[n.id], []).append(n.id)
     ids = _fresh_ids(graph, "g")
     groups: list[Node] = []
     member_of: dict[str, int] = {}
@@ -169,8 +183,7 @@ def collapse(graph: Graph, depth: int, modules: Mapping[str, str] | None = None)
         if modules is not None and path in modules:
             attrs["type"] = modules[path]
         groups.append(Node(next(ids), "group", path or "model", module=path, attrs=attrs))
-        for m in mids:
-            member_of[m] = len(groups) - 1
+        member_of.update(dict.fromkeys(mids, len(groups) - 1))
     return regroup(graph, member_of, groups)
 
 
@@ -196,14 +209,19 @@ def levels(graph: Graph) -> dict[str, int]:
     return dist
 
 
-def depths(graph: Graph) -> dict[str, int]:
+def depths(graph: Graph, skip: Collection[str] = ()) -> dict[str, int]:
     """Longest number of backward steps from a root to each node: where dot draws it, counted
-    from the bottom. Unlike `levels`, a long skip edge does not pull its source near the roots."""
+    from the bottom. Unlike `levels`, a long skip edge does not pull its source near the roots.
+
+    skip: nodes whose edges count for nothing (`layout` draws shared leaves once per use, so
+    they hang right above each consumer); they get 0.
+    """
     consumers: dict[str, int] = {n.id: 0 for n in graph.nodes}
     inputs: dict[str, list[str]] = {}
     for e in graph.edges:
-        consumers[e.src] += 1
-        inputs.setdefault(e.dst, []).append(e.src)
+        if e.src not in skip:
+            consumers[e.src] += 1
+            inputs.setdefault(e.dst, []).append(e.src)
     depth = {nid: 0 for nid, k in consumers.items() if k == 0}
     queue = deque(depth)
     while queue:

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from .draw import module_types, prepare
 from .graph import Edge, Graph, Node
 from .inputs import Params, Roots
+from .kinds import Attrs
 from .layout import BUDGET, carry_edge_attrs, fit
-from .render import Attrs, DagGraph, require_dot, to_digraph
+from .render import DagGraph, require_dot, to_digraph
 
 REMOVED = {"color": "red3", "fontcolor": "red3", "style": "dashed,filled", "fillcolor": "mistyrose", "penwidth": "1.5"}
 ADDED = {"color": "green4", "penwidth": "3"}

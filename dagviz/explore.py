@@ -21,9 +21,8 @@ the first view is exactly what `draw` pictures, and opening every group at depth
 
 from __future__ import annotations
 
-import html
-import json
 import math
+import textwrap
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -33,44 +32,20 @@ from typing import Any
 
 import torch
 
-from . import layout
-from .collapse import collapse, levels, regroup, summarize
+from . import browser, layout
+from .collapse import collapse, deepest, levels, regroup, summarize
 from .draw import MAX_NODES, module_types
 from .graph import Edge, Graph, Node
 from .inputs import Params, Roots
+from .kinds import EDGES, KINDS, NOTE_WIDTH, grad_str, look_of, shape_str
 from .layout import BUDGET, fit, fold_for
-from .render import REF_EDGE, STYLE, grad_str, shape_str, to_digraph
-from .render import _label as render_label  # the exact box text `draw` shows
-from .render import _style as render_style  # the legend style `draw` uses
+from .render import CAPTION_WIDTH, EDGE_ATTR, GRAPH_ATTR, NODE_ATTR, label
 from .trace import trace
 
-ASSETS = Path(__file__).parent / "assets"
-FORMAT_VERSION = 2
-FOLD_CHUNK = 300  # boxes at most behind one click when a folded repetition opens
-# `render.to_digraph` wraps each caption note at CAPTION_WIDTH characters, a "from #k" note's
-# text at NOTE_WIDTH (textwrap.wrap); the browser wraps the same (the DOT test checks it).
-CAPTION_WIDTH = 100
-NOTE_WIDTH = 32
-
-# What each color means (the README's table and `render`'s docstring say the same).
-LEGEND: tuple[tuple[str, str], ...] = (
-    ("op", "backward Function"),
-    ("leaf", "leaf that requires grad"),
-    ("root", "output (root)"),
-    ("nograd", "input without grad"),
-    ("saved", "saved tensor"),
-    ("shared", "leaf drawn once per use"),
-    ("group", "group: click to open"),
-    ("ref", "from #3-#9: inputs from the boxes\nmarked #3 to #9 (arrows left out)"),
-)
-# Arrows as `render.to_digraph` draws them, by edge kind.
-EDGE_STYLE: dict[str, dict[str, str]] = {
-    "data": {},
-    "output": {"color": "darkolivegreen4"},
-    "nograd": {"style": "dashed", "color": "grey50", "arrowhead": "none"},
-    "saved": {"style": "dashed", "color": "orange", "arrowhead": "none"},
-    "ref": dict(REF_EDGE),
-}
+FORMAT_VERSION = 3
+FOLD_CHUNK = 150  # boxes at most behind one click on a chunk of folded steps (benchmarks/results_explore.md)
+FOLD_FANOUT = 12  # chunks at most behind one click on a fold, or on a run of chunks
+LEGEND_WIDTH = 28  # characters per line in the explorer's legend boxes
 
 
 # ---- memory -------------------------------------------------------------------------------
@@ -219,8 +194,7 @@ class ExplorerData:
             info["memory"] = memory(by_id[m] for m in g.members).as_dict()
             groups.append({"id": gid, "level": g.level, "parent": g.parent, **_drawn(g.node, self.show_grad),
                            "info": info})
-        base = to_digraph(Graph([], [], []), show_grad=self.show_grad)  # render's defaults (the browser adds a caption)
-        graph_attr = {k: v for k, v in base.graph_attr.items() if k != "size"}  # the browser zooms instead
+        graph_attr = {k: v for k, v in GRAPH_ATTR.items() if k != "size"}  # the browser zooms instead
         return {
             "format": FORMAT_VERSION,
             "title": self.title,
@@ -229,11 +203,15 @@ class ExplorerData:
             "edges": [[e.src, e.dst, e.kind, e.slot] for e in self.graph.edges],
             "roots": list(self.graph.roots),
             "graph_attr": graph_attr,
-            "node_attr": dict(base.node_attr),
-            "edge_attr": dict(base.edge_attr),
-            "edge_style": EDGE_STYLE,
+            "node_attr": NODE_ATTR,
+            "edge_attr": EDGE_ATTR,
+            "edge_style": EDGES,
+            "looks": {name: k.style for name, k in KINDS.items()},
             "layout": self.layout_rule(),
-            "legend": [{"kind": k, "text": t, "style": STYLE[k]} for k, t in LEGEND],
+            "legend": [
+                {"kind": k.name, "text": "\n".join(textwrap.wrap(k.legend, LEGEND_WIDTH)), "style": k.style}
+                for k in KINDS.values()
+            ],
             "max_view": self.max_view,
             "total": memory(self.graph.nodes).as_dict(),
         }
@@ -246,19 +224,26 @@ class ExplorerData:
             "first_notes": list(self.fold_notes),  # what folding the first view did
             "caption_width": CAPTION_WIDTH,
             "note_width": NOTE_WIDTH,
-            "note_style": STYLE["ref"],
-            "shared_leaf_style": STYLE["shared"],
-            "shared_nograd_style": STYLE["nograd"],
+            "note_style": KINDS["ref"].style,
+            "shared_leaf_style": KINDS["shared"].style,
+            "shared_nograd_style": KINDS["nograd"].style,
         }
 
 
 def _drawn(n: Node, show_grad: bool) -> dict[str, Any]:
-    return {"label": render_label(n, show_grad), "style": dict(render_style(n))}
+    """The box `render` draws: its text, and its row in `kinds.KINDS` (the page has their styles)."""
+    return {"label": label(n, show_grad), "look": look_of(n)}
+
+
+def _without_false(d: dict[str, Any]) -> dict[str, Any]:
+    """`d` without its False and None values: the browser reads a missing one as such."""
+    return {k: v for k, v in d.items() if v is not None and v is not False}
 
 
 def _info(n: Node) -> dict[str, Any]:
-    """What the details panel shows for one box."""
-    info: dict[str, Any] = {"id": n.id, "kind": n.kind, "name": n.name}
+    """What the details panel shows for one box (the browser adds its id and kind). Zeros, False
+    and None are left out of saved tensors and memory, which every node of a big graph has."""
+    info: dict[str, Any] = {"name": n.name}
     if n.module is not None:
         info["module"] = n.module or "(the model itself)"
     for key in ("type", "param", "frozen", "freed", "modified", "folded_steps", "total_nodes"):
@@ -274,13 +259,14 @@ def _info(n: Node) -> dict[str, Any]:
                             "values": list(t.grad.values) if t.grad.values is not None else None}
     if n.saved:
         info["saved"] = [
-            {"name": s.name, "shape": None if s.shape is None else shape_str(s.shape), "dtype": s.dtype,
-             "bytes": 0 if s.freed else tensor_bytes(s.shape, s.dtype), "freed": s.freed, "modified": s.modified,
-             "param": s.param, "storage": s.storage}
+            _without_false({"name": s.name, "shape": None if s.shape is None else shape_str(s.shape), "dtype": s.dtype,
+                     "bytes": 0 if s.freed else tensor_bytes(s.shape, s.dtype), "freed": s.freed,
+                     "modified": s.modified, "param": s.param, "storage": s.storage})
             for s in n.saved
         ]
-    if n.kind != "group":
-        info["memory"] = memory([n]).as_dict()
+    used = {k: v for k, v in memory([n]).as_dict().items() if v}  # the browser reads a missing one as 0
+    if n.kind != "group" and used:
+        info["memory"] = used
     return info
 
 
@@ -298,9 +284,8 @@ def _module_levels(
     full: Graph, depth: int, modules: Mapping[str, str] | None
 ) -> list[tuple[Graph, dict[str, str]]]:
     """(collapsed graph, node id -> group id) for each module depth from `depth` down."""
-    deepest = max((len(n.module.split(".")) for n in full.nodes if n.module), default=0)
     out = []
-    for k in range(depth, max(depth, deepest) + 1):
+    for k in range(depth, max(depth, deepest(full)) + 1):
         with warnings.catch_warnings():
             if k > depth:  # `collapse` warns once, at the depth the caller asked for
                 warnings.simplefilter("ignore", UserWarning)
@@ -366,7 +351,7 @@ def explorer_data(
     if depth is not None:
         first_view, groups, chains = _module_groups(full, depth, modules)
     fold = max_nodes is not None  # as in `draw.prepare`: max_nodes=None keeps every box
-    if fold and len(first_view.nodes) > max_nodes:
+    if max_nodes is not None and len(first_view.nodes) > max_nodes:
         small = summarize(first_view, max_nodes)
         _add_layer(first_view, small, groups, chains)
         first_view = small
@@ -376,9 +361,9 @@ def explorer_data(
     if folded is not None:
         small, note = folded
         unfolded, notes = first_view, (note,)
-        deepest = max((len(n.module.split(".")) for n in small.nodes if n.kind == "group" and n.module), default=0)
-        if first_view is full and deepest:  # collapsed by module: the same groups, and deeper ones to open
-            first_view, groups, chains = _module_groups(full, deepest, modules)
+        collapsed_to = deepest(small, "group")
+        if first_view is full and collapsed_to:  # collapsed by module: the same groups, and deeper ones to open
+            first_view, groups, chains = _module_groups(full, collapsed_to, modules)
         else:
             _add_layer(first_view, small, groups, chains)
     return ExplorerData(
@@ -390,7 +375,7 @@ def explorer_data(
 def _add_layer(first_view: Graph, small: Graph, groups: dict[str, Group], chains: dict[str, list[str]]) -> None:
     """Boxes that `small` (the first view folded by `summarize` or `layout.fold_for`) adds become
     groups above everything; a folded repetition opens into chunks of consecutive steps (each a
-    group too), so no click draws thousands of boxes."""
+    group too, nested when there are many), so no click draws thousands of boxes."""
     before = {n.id for n in first_view.nodes}
     after = {n.id for n in small.nodes}
     new = [n for n in small.nodes if n.id not in before]
@@ -407,25 +392,16 @@ def _add_layer(first_view: Graph, small: Graph, groups: dict[str, Group], chains
     for nid, gids in chains.items():
         top = next((g for g in gids if groups[g].parent is None), nid)
         inner_of.setdefault(top, []).append(nid)
-    outer: dict[str, list[str]] = {}  # element -> the new groups to put around it
+    outer: dict[str, list[str]] = {}  # element -> the new groups to put around it, outermost first
     added: dict[str, Group] = {}
     for n in new:
         elems = [e for e in hidden if owner[e] == n.id]
-        members = sorted((m for e in elems for m in inner_of.get(e, [])), key=_walk_order)
-        added[n.id] = Group(n, 0, None, members)
-        chunks = [("", elems)]  # a module, or a small fold: opens in one step
-        if "total_nodes" in n.attrs and elems:
-            chunks = _chunks(first_view, elems, n.attrs.get("period"), n.attrs.get("folded_steps"))
-            chunks = chunks if len(chunks) > 1 else [("", elems)]
-        for i, (name, part) in enumerate(chunks):
-            wrap = [n.id]
-            if name:
-                inside = sorted((m for e in part for m in inner_of.get(e, [])), key=_walk_order)
-                chunk = Node(f"{n.id}_{i}", "group", name, attrs={"count": len(inside)})
-                added[chunk.id] = Group(chunk, 1, n.id, inside)
-                wrap.append(chunk.id)
-            for e in part:
-                outer[e] = wrap
+        added[n.id] = Group(n, 0, None, sorted((m for e in elems for m in inner_of.get(e, [])), key=_walk_order))
+        tree = _chunk_tree(first_view, elems, n.attrs) if "total_nodes" in n.attrs and elems else []
+        if len(tree) < 2:  # a module, or a small fold: opens in one step
+            outer.update(dict.fromkeys(elems, [n.id]))
+        for i, part in enumerate(tree if len(tree) > 1 else []):
+            _add_chunk(part, f"{n.id}_{i}", [n.id], n.attrs["total_nodes"], inner_of, added, outer)
     for elem in hidden:
         for nid in inner_of.get(elem, []):
             chains[nid][:0] = outer[elem]
@@ -442,34 +418,66 @@ def _add_layer(first_view: Graph, small: Graph, groups: dict[str, Group], chains
     groups.update(sorted(everything.items(), key=lambda item: item[1].level))  # stable: level order
 
 
-def _chunks(
-    view: Graph, hidden: list[str], period: int | None, steps: int | None
-) -> list[tuple[str, list[str]]]:
-    """Split the folded boxes into runs of whole repeated steps (or levels), FOLD_CHUNK boxes at most."""
+@dataclass
+class _Chunk:
+    """Consecutive steps (or levels) `first`-`last` of a fold, counted from 1: `elems` of the first
+    view, in `children` chunks when there are more than FOLD_CHUNK of them."""
+
+    first: int
+    last: int
+    name: str
+    elems: list[str]
+    children: list[_Chunk] = field(default_factory=list)
+
+
+def _add_chunk(
+    part: _Chunk, gid: str, around: list[str], total: object, inner_of: Mapping[str, list[str]],
+    added: dict[str, Group], outer: dict[str, list[str]],
+) -> None:
+    """`part` as a group inside the last of `around`, its children inside it, and so on."""
+    inside = sorted((m for e in part.elems for m in inner_of.get(e, [])), key=_walk_order)
+    # part of the summary: steps it hides use the shared leaves too (`layout.is_summary`)
+    node = Node(gid, "group", part.name, attrs={"count": len(inside), "total_nodes": total})
+    added[gid] = Group(node, 0, around[-1], inside)
+    for i, child in enumerate(part.children):
+        _add_chunk(child, f"{gid}_{i}", [*around, gid], total, inner_of, added, outer)
+    if not part.children:
+        outer.update(dict.fromkeys(part.elems, [*around, gid]))
+
+
+def _chunk_tree(view: Graph, hidden: list[str], fold: Mapping[str, object]) -> list[_Chunk]:
+    """The folded boxes in runs of whole repeated steps (or levels) of FOLD_CHUNK boxes at most,
+    then runs of at most FOLD_FANOUT such runs, and so on: whatever opens shows few boxes."""
     dist = levels(view)
     by_level: dict[int, list[str]] = {}
     for e in hidden:
         by_level.setdefault(dist[e], []).append(e)
     lo, hi = min(by_level), max(by_level)
-    unit = period or 1
+    period, steps = fold.get("period"), fold.get("folded_steps")
+    unit = period if isinstance(period, int) else 1
     blocks = [[e for d in range(start, start + unit) for e in by_level.get(d, [])] for start in range(lo, hi + 1, unit)]
-    runs: list[list[list[str]]] = [[]]
-    for block in blocks:
-        if runs[-1] and sum(map(len, runs[-1])) + len(block) > FOLD_CHUNK:
-            runs.append([])
-        runs[-1].append(block)
-    out = []
-    done = 0
-    for run in runs:
-        elems = [e for block in run for e in block]
-        a, b = done + 1, done + len(run)
-        done = b
-        if period and steps:  # steps are counted from the output, as backward meets them
-            name = f"... folded steps {a}-{b} of {steps} ..."
+    runs: list[tuple[int, int]] = []  # (first block, last block), counted from 1
+    size = 0
+    for i, block in enumerate(blocks, start=1):
+        if runs and size + len(block) <= FOLD_CHUNK:
+            runs[-1] = (runs[-1][0], i)
+            size += len(block)
         else:
-            name = f"... folded levels {a}-{b} of {len(blocks)} ..."
-        out.append((name, elems))
-    return out
+            runs.append((i, i))
+            size = len(block)
+
+    def chunk(first: int, last: int, children: list[_Chunk]) -> _Chunk:
+        # steps are counted from the output, as backward meets them
+        what = f"steps {first}-{last} of {steps}" if period and steps else f"levels {first}-{last} of {len(blocks)}"
+        elems = [e for b in blocks[first - 1 : last] for e in b]
+        return _Chunk(first, last, f"... folded {what} ...", elems, children)
+
+    tree = [chunk(a, b, []) for a, b in runs]
+    while len(tree) > FOLD_FANOUT:
+        per = -(-len(tree) // -(-len(tree) // FOLD_FANOUT))  # as few runs as can be, of even length
+        parts = [tree[i : i + per] for i in range(0, len(tree), per)]
+        tree = [chunk(p[0].first, p[-1].last, p) for p in parts]
+    return tree
 
 
 def _walk_order(node_id: str) -> int:
@@ -479,49 +487,9 @@ def _walk_order(node_id: str) -> int:
 # ---- the browser side ------------------------------------------------------------------------
 
 
-def _asset(name: str) -> str:
-    path = ASSETS / name
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"dagviz: the explorer's browser file {name} is missing from {ASSETS}. Reinstall dagviz, or from a "
-            "checkout run `python tools/vendor_assets.py`."
-        )
-    return path.read_text(encoding="utf-8")
-
-
-def _js_string(text: str) -> str:
-    """A JavaScript string literal safe inside an HTML <script> (no `</script`, no `<!--`)."""
-    return json.dumps(text).replace("<", "\\u003c")
-
-
-def esm() -> str:
-    """The explorer as one ES module (anywidget's format): Graphviz-in-WebAssembly inlined as a string."""
-    return f"const GRAPHVIZ_SOURCE = {_js_string(_asset('graphviz.js'))};\n" + _asset("explorer.js")
-
-
-def css() -> str:
-    return _asset("explorer.css")
-
-
 def page(data: ExplorerData) -> str:
-    """One self-contained HTML page: no network, works from file://."""
-    payload = json.dumps(data.to_json(), separators=(",", ":")).replace("<", "\\u003c")
-    title = html.escape(data.title or "dagviz explorer")
-    module = esm()
-    if "</script" in module.lower():
-        raise ValueError("dagviz: explorer.js must not contain '</script' (it is inlined into HTML)")
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{title}</title>\n<meta name=\"generator\" content=\"dagviz explorer\">\n"
-        f"<style>\nhtml, body {{ margin: 0; height: 100%; }}\n{css()}\n</style>\n</head>\n<body>\n"
-        "<div id=\"dagviz-explorer\" class=\"dagviz-page\"></div>\n"
-        f"<script type=\"application/json\" id=\"dagviz-data\">{payload}</script>\n"
-        "<script type=\"module\">\n"
-        f"{module}\n"
-        "standalone(document.getElementById(\"dagviz-explorer\"), "
-        "JSON.parse(document.getElementById(\"dagviz-data\").textContent));\n"
-        "</script>\n</body>\n</html>\n"
-    )
+    """One self-contained HTML page: no network, works from file:// (`browser.html`)."""
+    return browser.html(data.to_json(), data.title)
 
 
 def to_html(

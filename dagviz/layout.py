@@ -25,10 +25,10 @@ folding step alone, which it applies to the first view in Python.
 from __future__ import annotations
 
 import dataclasses
-from collections import deque
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
+from .collapse import collapse, deepest, depths, summarize
 from .graph import Edge, Graph, Node
 
 SHARED_LEAF_USES = 4  # a leaf with at least this many consumers is drawn once per use...
@@ -50,6 +50,12 @@ CUT_NOTE = "{} long edges drawn as 'from #k' notes (#k marks the box they come f
 OVER_NOTE = "still over budget with every box kept, so Graphviz may take a while"
 
 
+def is_summary(graph: Graph) -> bool:
+    """Whether `graph` has a box of folded steps (`collapse.summarize`, or a chunk of one in the
+    explorer): steps it does not draw use the graph's leaves too."""
+    return any(n.kind == "group" and "total_nodes" in n.attrs for n in graph.nodes)
+
+
 def shared_leaves(graph: Graph) -> set[str]:
     """Leaves (and constants) drawn once per use: many consumers in a big graph.
 
@@ -60,8 +66,7 @@ def shared_leaves(graph: Graph) -> set[str]:
     for e in graph.edges:
         uses[e.src] = uses.get(e.src, 0) + 1
     # A folded summary stands for a big graph: its shared weights still span it top to bottom.
-    folded = any(n.kind == "group" and "total_nodes" in n.attrs for n in graph.nodes)
-    if not folded and len(graph.nodes) < SHARED_LEAF_MIN_NODES:
+    if not is_summary(graph) and len(graph.nodes) < SHARED_LEAF_MIN_NODES:
         return set()
     return {n.id for n in graph.nodes if n.kind in ("leaf", "nograd") and uses.get(n.id, 0) >= SHARED_LEAF_USES}
 
@@ -69,35 +74,23 @@ def shared_leaves(graph: Graph) -> set[str]:
 def ranks(graph: Graph, shared: set[str] | None = None) -> dict[str, int]:
     """The rank dot would roughly give each node: 0 for the outputs, growing toward the inputs.
 
-    Longest path up from the outputs (each node right above its topmost consumer), then a node
-    with more inputs than consumers moves up next to its lowest input, which is how dot's network
-    simplex shortens edges. Shared leaves are drawn once per use, so their edges constrain nothing.
+    Longest path up from the outputs (`collapse.depths`: each node right above its topmost
+    consumer), then a node with more inputs than consumers moves up next to its lowest input,
+    which is how dot's network simplex shortens edges. Shared leaves are drawn once per use, so
+    their edges constrain nothing.
     """
     shared = shared_leaves(graph) if shared is None else shared
-    consumers: dict[str, list[str]] = {n.id: [] for n in graph.nodes}
-    inputs: dict[str, list[str]] = {n.id: [] for n in graph.nodes}
+    longest = depths(graph, skip=shared)
+    inputs: dict[str, list[str]] = {}
+    consumers: dict[str, int] = {}
     for e in graph.edges:
         if e.src not in shared:
-            consumers[e.src].append(e.dst)
-            inputs[e.dst].append(e.src)
-    waiting = {nid: len(c) for nid, c in consumers.items()}
-    rank = {nid: 0 for nid, c in consumers.items() if not c}
-    queue = deque(rank)
-    order: list[str] = []
-    while queue:
-        nid = queue.popleft()
-        order.append(nid)
-        for src in inputs[nid]:
-            rank[src] = max(rank.get(src, 0), rank[nid] + 1)
-            waiting[src] -= 1
-            if waiting[src] == 0:
-                queue.append(src)
-    for n in graph.nodes:  # only a hand-made graph with a cycle leaves nodes unranked
-        rank.setdefault(n.id, 0)
-    for nid in order:  # outputs first: a node's consumers have their final rank already
-        ins = inputs[nid]
-        if len(ins) > len(consumers[nid]):
-            rank[nid] = max(rank[nid], min(rank[s] for s in ins) - 1)
+            inputs.setdefault(e.dst, []).append(e.src)
+            consumers[e.src] = consumers.get(e.src, 0) + 1
+    rank = dict(longest)
+    for nid, ins in inputs.items():  # each from the longest paths alone, so in any order
+        if len(ins) > consumers.get(nid, 0):
+            rank[nid] = max(longest[nid], min(longest[s] for s in ins) - 1)
     return rank
 
 
@@ -255,10 +248,6 @@ def shorten(graph: Graph, max_span: int) -> Graph:
 # ---- fold -------------------------------------------------------------------------------------
 
 
-def _module_depth(graph: Graph) -> int:
-    return max((len(n.module.split(".")) for n in graph.nodes if n.kind == "op" and n.module), default=0)
-
-
 def _short_cost(graph: Graph) -> float:
     """Units of `graph` once every long edge is shortened: what no amount of shortening removes."""
     shared = shared_leaves(graph)
@@ -268,9 +257,7 @@ def _short_cost(graph: Graph) -> float:
 
 def _fold(graph: Graph, budget: float, modules: Mapping[str, str] | None) -> tuple[Graph, str]:
     """Fewer boxes: by module when known (deepest depth that fits), else fold the middle."""
-    from .collapse import collapse, summarize
-
-    for depth in range(_module_depth(graph), 0, -1):
+    for depth in range(deepest(graph), 0, -1):
         small = collapse(graph, depth, modules)
         if _short_cost(small) <= budget:
             hidden = len(graph.nodes) - len(small.nodes)

@@ -24,8 +24,9 @@ import torch
 from . import _torch
 from .graph import GradMeta, Graph
 from .inputs import Params, Roots, normalize_roots
+from .kinds import Attrs, grad_str
 from .layout import carry_edge_attrs, fit
-from .render import Attrs, DagGraph, grad_str, require_dot, to_digraph
+from .render import DagGraph, require_dot, to_digraph
 from .trace import grad_meta, trace
 
 MAX_FRAMES = 300  # one dot layout per frame: beyond this, stepping is not a lesson any more
@@ -147,11 +148,14 @@ def _map_nodes(items: list[tuple[str, torch.Tensor]], graph: Graph) -> dict[Any,
             out_edge[e.dst] = e.src
     ids: dict[Any, str] = {}
     queue: deque[Any] = deque()
+    fn: Any  # an autograd node
     for (_, t), rid in zip(items, graph.roots, strict=True):
         if t.grad_fn is not None:
             fn, nid = t.grad_fn, out_edge[rid]
         else:  # a leaf passed as root: its AccumulateGrad, reached through a public view op
-            fn, nid = t.view_as(t).grad_fn.next_functions[0][0], rid
+            view = t.view_as(t).grad_fn
+            assert view is not None
+            fn, nid = view.next_functions[0][0], rid
         if fn not in ids:
             ids[fn] = nid
             queue.append(fn)
@@ -291,7 +295,7 @@ def frame(steps: Steps, k: int, *, title: bool = True) -> DagGraph:
 
 
 def _svg(dot: DagGraph) -> str:
-    svg = dot.pipe(format="svg", encoding="utf-8")
+    svg = str(dot.pipe(format="svg", encoding="utf-8"))
     return svg[svg.find("<svg") :]
 
 

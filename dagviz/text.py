@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .graph import Graph, Node, input_order
 from .inputs import Params, Roots
-from .render import grad_str, saved_state, tensor_str
+from .kinds import grad_str, text_line
 from .trace import trace
 
 
@@ -21,19 +21,7 @@ class TextTree(str):
 
 
 def _describe(n: Node, show_grad: bool) -> str:
-    if n.kind == "leaf":
-        t = n.tensor
-        s = f"{n.name}: {t.label or 'leaf'} {tensor_str(t)}" if t else n.name
-    elif n.kind == "root":
-        s = f"{n.name}" + (f" {tensor_str(n.tensor)}" if n.tensor else "") + " [root]"
-    elif n.kind == "nograd":
-        s = f"{n.name} (" + ("frozen, no grad" if n.attrs.get("frozen") else "requires_grad=False") + ")"
-    elif n.kind == "saved":
-        s = f"saved {n.name}: {saved_state(n)}"
-    elif n.kind == "group":
-        s = f"{n.name} [{n.attrs.get('count', '?')} nodes]"
-    else:
-        s = n.name
+    s = text_line(n)
     if show_grad and n.tensor is not None and n.tensor.grad is not None:
         s += f"  {grad_str(n.tensor.grad)}"
     return s

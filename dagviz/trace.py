@@ -17,7 +17,7 @@ from .inputs import Params, Roots, normalize_params, normalize_roots
 
 SMALL = 8  # tensors with at most this many elements show their gradient values
 # How a saved tensor that a saved-tensor hook packed is described (it is never unpacked here).
-PACKED = {
+PACKED: dict[str, str] = {
     _torch.RECOMPUTED: "recomputed in backward (checkpoint)",
     _torch.HOOKED: "packed by a saved-tensor hook",
 }
@@ -68,6 +68,141 @@ def _tensor_meta(t: torch.Tensor, label: str | None, grads: bool) -> TensorMeta:
     return TensorMeta(label, _shape(t), _dtype(t), t.requires_grad, _torch.is_view(t), grad)
 
 
+Hit = tuple[str, bool]  # (name, is an nn.Parameter) of a known tensor that does not require grad
+
+
+class _Walk:
+    """One walk from the roots: the nodes and edges found so far, and the lookups that name them.
+
+    Everything keyed by identity or address (`ids`, storages) lives only as long as the walk;
+    nothing id()-based reaches the `Graph`.
+    """
+
+    def __init__(self, named: list[tuple[str, torch.Tensor]], saved: bool, grads: bool) -> None:
+        self.saved, self.grads = saved, grads
+        self.leaf_names = {id(t): name for name, t in named}
+        # Frozen inputs are found through the tensors a node saved. Match by storage, not shape,
+        # because nodes often save a transposed view (addmm saves weight.t()).
+        self.nograd_names: dict[tuple[int, int, torch.dtype], Hit] = {
+            (t.data_ptr(), t.numel(), t.dtype): (name, isinstance(t, torch.nn.Parameter))
+            for name, t in named
+            if not t.requires_grad
+        }
+        self.param_storages = {_storage(t) for _, t in named}
+        self.storages: dict[int | None, int] = {}  # storage address -> walk-order number
+        self.nodes: list[Node] = []
+        self.edges: list[Edge] = []
+        self.roots: list[str] = []
+        self.ids: dict[Any, str] = {}  # autograd node -> id
+        self.named_nograd: dict[str, str] = {}  # name of a known no-grad tensor -> its node id
+        self.queue: deque[Any] = deque()
+
+    def new_id(self) -> str:
+        return f"n{len(self.nodes)}"
+
+    def add_root(self, label: str, t: torch.Tensor) -> None:
+        """A box for an output tensor, and an arrow from the Function that made it."""
+        rid = self.new_id()
+        self.nodes.append(Node(rid, "root", label, _tensor_meta(t, label, self.grads)))
+        self.roots.append(rid)
+        if t.grad_fn is not None:
+            self.edges.append(Edge(self.visit(t.grad_fn), rid, "output"))
+        elif t.requires_grad:  # a leaf passed as a root: name it from params if we can
+            name = self.leaf_names.get(id(t))
+            if name is not None:
+                self.nodes[-1].attrs["param"] = name
+
+    def visit(self, fn: Any) -> str:
+        """The id of autograd node `fn`, added (and queued for `expand`) the first time it is met."""
+        if fn in self.ids:
+            return self.ids[fn]
+        nid = self.ids[fn] = self.new_id()
+        if _torch.is_accumulate_grad(fn):
+            var = _torch.leaf_variable(fn)
+            meta = _tensor_meta(var, self.leaf_names.get(id(var)), self.grads) if var is not None else None
+            self.nodes.append(Node(nid, "leaf", _torch.node_name(fn), meta, module=_torch.node_module(fn)))
+        else:
+            self.nodes.append(Node(nid, "op", _torch.node_name(fn), module=_torch.node_module(fn)))
+        self.queue.append(fn)
+        return nid
+
+    def expand(self, fn: Any) -> None:
+        """Add `fn`'s inputs: each `next_functions` slot, and its saved tensors when asked."""
+        node = self.nodes[int(self.ids[fn][1:])]
+        slots = list(fn.next_functions)
+        missing = [i for i, (nxt, _) in enumerate(slots) if nxt is None]
+        need_saved = self.saved or bool(missing and self.nograd_names and node.kind == "op")
+        saved = [
+            (name, v if isinstance(v, torch.Tensor) else None, v if isinstance(v, _torch.Unread) else "")
+            for name, v in (_torch.saved_tensors(fn) if need_saved else ())
+        ]
+        if self.saved:
+            node.saved = tuple(self._meta_of_saved(name, v, state) for name, v, state in saved)
+        absent = _torch.absent_slots(fn, node.name, len(slots)) if missing and node.kind == "op" else set()
+        named, unplaced = self._name_slots(node, len(slots), missing, saved)
+        for i, (nxt, _) in enumerate(slots):
+            if nxt is not None:
+                self.edges.append(Edge(self.visit(nxt), node.id, "data", i))
+            elif i not in absent:  # an optional input passed as None was never an input
+                hit = named.get(i) or (unplaced.pop(0) if unplaced and len(missing) == 1 else None)
+                self._add_nograd(node.id, i, hit)
+        if self.saved:
+            for name, v, state in saved:
+                self._add_saved(node.id, name, v, state)
+
+    def _meta_of_saved(self, name: str, v: torch.Tensor | None, state: str) -> SavedMeta:
+        shape, dtype = (None, None) if v is None else (_shape(v), _dtype(v))
+        return SavedMeta(name, state == _torch.FREED, shape, dtype, state == _torch.MODIFIED, PACKED.get(state),
+                         *_memory(v, self.storages, self.param_storages))
+
+    def _name_slots(
+        self, node: Node, n_slots: int, missing: list[int], saved: list[tuple[str, torch.Tensor | None, str]]
+    ) -> tuple[dict[int, Hit], list[Hit]]:
+        """Name the empty slots (inputs that do not require grad) after the tensors the node saved
+        that we know: {slot: hit} where the op's argument names tell the slot, else in a list."""
+        named: dict[int, Hit] = {}
+        unplaced: list[Hit] = []
+        if not (missing and self.nograd_names):
+            return named, unplaced
+        arg_names = _torch.input_names(node.name, n_slots)
+        for sname, v, _ in saved:
+            hit = None if v is None else self.nograd_names.get((v.data_ptr(), v.numel(), v.dtype))
+            if hit is None or hit in named.values() or hit in unplaced:
+                continue
+            slot = arg_names.index(sname) if arg_names and sname in arg_names else None
+            if slot in missing and slot not in named:
+                assert slot is not None
+                named[slot] = hit
+            else:
+                unplaced.append(hit)
+        return named, unplaced
+
+    def _add_nograd(self, dst: str, slot: int, hit: Hit | None) -> None:
+        """A box for an input that does not require grad (one per named tensor, however often used)."""
+        if hit is not None and hit[0] in self.named_nograd:
+            self.edges.append(Edge(self.named_nograd[hit[0]], dst, "nograd", slot))
+            return
+        cid = self.new_id()
+        if hit is not None:
+            self.named_nograd[hit[0]] = cid
+            self.nodes.append(Node(cid, "nograd", hit[0], attrs={"frozen": hit[1]}))
+        else:
+            self.nodes.append(Node(cid, "nograd", "no grad"))
+        self.edges.append(Edge(cid, dst, "nograd", slot))
+
+    def _add_saved(self, dst: str, name: str, v: torch.Tensor | None, state: str) -> None:
+        """A box for a saved tensor (`saved=True`), or for why it cannot be read."""
+        sid = self.new_id()
+        meta = None if v is None else TensorMeta(name, _shape(v), _dtype(v), v.requires_grad)
+        attrs: dict[str, Any] = {"freed": state == _torch.FREED}
+        if state == _torch.MODIFIED:
+            attrs["modified"] = True
+        if state in PACKED:
+            attrs["packed"] = PACKED[state]
+        self.nodes.append(Node(sid, "saved", name, meta, attrs=attrs))
+        self.edges.append(Edge(sid, dst, "saved"))
+
+
 def trace(roots: Roots, params: Params = None, *, saved: bool = False, grads: bool = False) -> Graph:
     """Walk the backward graph of `roots` into a `Graph`.
 
@@ -79,115 +214,14 @@ def trace(roots: Roots, params: Params = None, *, saved: bool = False, grads: bo
 
     Every empty `next_functions` slot becomes a "nograd" node, except optional inputs that
     were None (a convolution's missing bias), which were never inputs at all.
+
+    Three steps: a box per root, then breadth first from the roots, each autograd node is
+    visited once (`_Walk.visit`) and expanded into its inputs (`_Walk.expand`).
     """
     root_items = normalize_roots(roots, "dagviz.trace")
-    named = normalize_params(params, "dagviz.trace")
-    # Identity lookups are only used during this call; nothing id()-based reaches the output.
-    leaf_names = {id(t): name for name, t in named}
-    # Frozen inputs are found through the tensors a node saved. Match by storage, not shape,
-    # because nodes often save a transposed view (addmm saves weight.t()).
-    nograd_names = {
-        (t.data_ptr(), t.numel(), t.dtype): (name, isinstance(t, torch.nn.Parameter))
-        for name, t in named
-        if not t.requires_grad
-    }
-    param_storages = {_storage(t) for _, t in named}
-    storages: dict[int | None, int] = {}  # storage address -> walk-order number (local)
-
-    nodes: list[Node] = []
-    edges: list[Edge] = []
-    root_ids: list[str] = []
-    ids: dict[Any, str] = {}  # autograd node object -> id (local; dropped on return)
-    named_nograd: dict[str, str] = {}  # name of a known no-grad tensor -> its node id
-    queue: deque[Any] = deque()
-
-    def new_id() -> str:
-        return f"n{len(nodes)}"
-
-    def visit(fn: Any) -> str:
-        if fn in ids:
-            return ids[fn]
-        nid = new_id()
-        ids[fn] = nid
-        if _torch.is_accumulate_grad(fn):
-            var = _torch.leaf_variable(fn)
-            meta = _tensor_meta(var, leaf_names.get(id(var)), grads) if var is not None else None
-            nodes.append(Node(nid, "leaf", _torch.node_name(fn), meta, module=_torch.node_module(fn)))
-        else:
-            nodes.append(Node(nid, "op", _torch.node_name(fn), module=_torch.node_module(fn)))
-        queue.append(fn)
-        return nid
-
+    walk = _Walk(normalize_params(params, "dagviz.trace"), saved, grads)
     for label, t in root_items:
-        rid = new_id()
-        nodes.append(Node(rid, "root", label, _tensor_meta(t, label, grads)))
-        root_ids.append(rid)
-        if t.grad_fn is not None:
-            edges.append(Edge(visit(t.grad_fn), rid, "output"))
-        elif t.requires_grad:  # a leaf passed as a root: name it from params if we can
-            name = leaf_names.get(id(t))
-            if name is not None:
-                nodes[-1].attrs["param"] = name
-
-    while queue:
-        fn = queue.popleft()
-        nid = ids[fn]
-        node = nodes[int(nid[1:])]
-        slots = list(fn.next_functions)
-        missing = [i for i, (nxt, _) in enumerate(slots) if nxt is None]
-        absent = _torch.absent_slots(fn, node.name, len(slots)) if missing and node.kind == "op" else set()
-        need_saved = saved or (missing and nograd_names and node.kind == "op")
-        saved_list = [
-            (n, v if isinstance(v, torch.Tensor) else None, v if isinstance(v, str) else "")
-            for n, v in (_torch.saved_tensors(fn) if need_saved else ())
-        ]
-        if saved:
-            node.saved = tuple(
-                SavedMeta(n, s == _torch.FREED, None if v is None else _shape(v), None if v is None else _dtype(v),
-                          s == _torch.MODIFIED, PACKED.get(s), *_memory(v, storages, param_storages))
-                for n, v, s in saved_list
-            )
-        # Name the inputs that do not require grad, when the node saved a tensor we know.
-        named_slots: dict[int, tuple[str, bool]] = {}
-        unplaced: list[tuple[str, bool]] = []
-        if missing and nograd_names:
-            arg_names = _torch.input_names(node.name, len(slots))
-            for sname, v, _ in saved_list:
-                hit = None if v is None else nograd_names.get((v.data_ptr(), v.numel(), v.dtype))
-                if hit is None or hit in named_slots.values() or hit in unplaced:
-                    continue
-                slot = arg_names.index(sname) if arg_names and sname in arg_names else None
-                if slot in missing and slot not in named_slots:
-                    named_slots[slot] = hit
-                else:
-                    unplaced.append(hit)
-        for i, (nxt, _) in enumerate(slots):
-            if nxt is not None:
-                edges.append(Edge(visit(nxt), nid, "data", i))
-                continue
-            if i in absent:  # an optional input passed as None: nothing to draw
-                continue
-            hit = named_slots.get(i) or (unplaced.pop(0) if unplaced and len(missing) == 1 else None)
-            if hit is not None and hit[0] in named_nograd:  # one named tensor, one box
-                edges.append(Edge(named_nograd[hit[0]], nid, "nograd", i))
-                continue
-            cid = new_id()
-            if hit is not None:
-                named_nograd[hit[0]] = cid
-                nodes.append(Node(cid, "nograd", hit[0], attrs={"frozen": hit[1]}))
-            else:
-                nodes.append(Node(cid, "nograd", "no grad"))
-            edges.append(Edge(cid, nid, "nograd", i))
-        if saved:
-            for sname, v, state in saved_list:
-                sid = new_id()
-                meta = None if v is None else TensorMeta(sname, _shape(v), _dtype(v), v.requires_grad)
-                attrs = {"freed": state == _torch.FREED}
-                if state == _torch.MODIFIED:
-                    attrs["modified"] = True
-                if state in PACKED:
-                    attrs["packed"] = PACKED[state]
-                nodes.append(Node(sid, "saved", sname, meta, attrs=attrs))
-                edges.append(Edge(sid, nid, "saved"))
-        del saved_list
-    return Graph(nodes, edges, root_ids)
+        walk.add_root(label, t)
+    while walk.queue:
+        walk.expand(walk.queue.popleft())
+    return Graph(walk.nodes, walk.edges, walk.roots)

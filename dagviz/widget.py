@@ -11,6 +11,9 @@ read (and set) what the learner has opened.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
 try:
     import anywidget
     import traitlets
@@ -20,7 +23,23 @@ except ImportError as err:  # pragma: no cover - depends on the environment
         "a standalone page with dagviz.to_html(loss, 'graph.html') and open it in a browser."
     ) from err
 
-from .explore import ExplorerData, css, esm
+from .browser import css, esm
+from .graph import Graph
+
+
+class Source(Protocol):
+    """What the widget shows: a `dagviz.explore.ExplorerData`. Only what it uses is named here,
+    so this module does not import `explore` (which imports this one to make the widget)."""
+
+    @property
+    def graph(self) -> Graph: ...
+
+    @property
+    def groups(self) -> Mapping[str, Any]: ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+    def view(self, expanded: Iterable[str] = ()) -> Graph: ...
 
 
 class Explorer(anywidget.AnyWidget):
@@ -39,11 +58,11 @@ class Explorer(anywidget.AnyWidget):
     color_by = traitlets.Enum(("kind", "saved"), default_value="kind").tag(sync=True)
     height = traitlets.Int(560).tag(sync=True)
 
-    def __init__(self, data: ExplorerData, *, height: int = 560) -> None:
+    def __init__(self, data: Source, *, height: int = 560) -> None:
         self.data = data
         super().__init__(_esm=esm(), _css=css(), graph=data.to_json(), height=height)
 
-    def view(self):  # noqa: ANN201 - a dagviz.Graph
+    def view(self) -> Graph:
         """The graph drawn now (with the groups in `expanded` open), as plain data."""
         return self.data.view(self.expanded)
 

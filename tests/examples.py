@@ -1,9 +1,42 @@
-"""Small computations several test files draw."""
+"""Small computations several test files draw: one definition each."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
+
+
+def q_tensors() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The course's running example Q = 3a^3 - b^2 (the PyTorch tutorial's): leaves a, b and Q."""
+    a = torch.tensor([2.0, 3.0], requires_grad=True)
+    b = torch.tensor([6.0, 4.0], requires_grad=True)
+    return a, b, 3 * a**3 - b**2
+
+
+def small_mlp() -> nn.Sequential:
+    """Linear(3, 4), Tanh, Linear(4, 2), seeded: small enough to read every box."""
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+
+
+def mlp_loss(model: nn.Module) -> torch.Tensor:
+    """`small_mlp`'s summed output on a seeded batch of two (each call a new forward)."""
+    torch.manual_seed(1)
+    return model(torch.randn(2, 3)).sum()
+
+
+def tracked_resnet18() -> tuple[nn.Module, torch.Tensor]:
+    """torchvision's resnet18 (random weights, eval mode) and its output on one 64x64 image, run
+    under `dagviz.track` (resnet50 has the same shape, 3x slower to build)."""
+    import torchvision
+
+    import dagviz
+
+    torch.manual_seed(0)
+    model = torchvision.models.resnet18(weights=None).eval()
+    with dagviz.track(model):
+        out = model(torch.randn(1, 3, 64, 64))
+    return model, out
 
 
 def unrolled_rnn(steps: int, input_size: int = 3, hidden: int = 4) -> tuple[nn.RNNCell, torch.Tensor]:

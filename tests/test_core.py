@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 import torch
-from examples import unrolled_rnn
+from examples import q_tensors, unrolled_rnn
 from torch import nn
 
 import dagviz
@@ -48,12 +48,6 @@ def traced(*roots: torch.Tensor, **kw) -> tuple[Counter, Counter]:
     return names, edges
 
 
-def q_example():
-    a = torch.tensor([2.0, 3.0], requires_grad=True)
-    b = torch.tensor([6.0, 4.0], requires_grad=True)
-    return a, b, 3 * a**3 - b**2
-
-
 def mlp_example():
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Dropout(0.1), nn.Linear(8, 3))
@@ -67,7 +61,7 @@ def rnn_example(steps: int = 5):
 @pytest.mark.parametrize("make", ["q", "mlp", "rnn", "resnet18", "two_roots"])
 def test_nodes_and_edges_match_a_plain_walk(make):
     if make == "q":
-        roots = (q_example()[2],)
+        roots = (q_tensors()[2],)
     elif make == "mlp":
         roots = (mlp_example()[1],)
     elif make == "rnn":
@@ -77,7 +71,7 @@ def test_nodes_and_edges_match_a_plain_walk(make):
         torch.manual_seed(0)
         roots = (torchvision.models.resnet18(weights=None)(torch.randn(2, 3, 32, 32)).sum(),)
     else:
-        a, b, q = q_example()
+        a, b, q = q_tensors()
         roots = (q.sum(), (a * b).mean())
     names, edges = traced(*roots)
     want_names, want_edges = oracle(*roots)
@@ -96,7 +90,7 @@ def test_nodes_and_edges_match_a_plain_walk(make):
 
 
 def test_leaves_are_named_with_shape_and_dtype():
-    a, b, q = q_example()
+    a, b, q = q_tensors()
     g = dagviz.trace(q, params={"a": a, "b": b})
     leaves = {n.tensor.label: n.tensor for n in g.leaves()}
     assert set(leaves) == {"a", "b"}
@@ -111,7 +105,7 @@ def test_module_parameters_name_leaves():
 
 
 def test_roots_are_first_and_labelled_from_dict_keys():
-    a, b, q = q_example()
+    a, b, q = q_tensors()
     g = dagviz.trace({"Q": q, "s": q.sum()})
     assert [g.node(r).name for r in g.roots] == ["Q", "s"]
     assert all(g.node(r).kind == "root" for r in g.roots)
@@ -149,7 +143,7 @@ def test_same_computation_gives_identical_dot_without_addresses():
 
 
 def test_saved_tensors_and_their_release_after_backward():
-    a, b, q = q_example()
+    a, b, q = q_tensors()
     before = dagviz.trace(q, saved=True)
     saved = [n for n in before.nodes if n.kind == "saved"]
     assert saved and not any(n.attrs["freed"] for n in saved)
@@ -162,7 +156,7 @@ def test_saved_tensors_and_their_release_after_backward():
 
 
 def test_show_grad_uses_the_real_grad():
-    a, b, q = q_example()
+    a, b, q = q_tensors()
     q.backward(gradient=torch.ones(2))
     g = dagviz.trace(q, params={"a": a, "b": b}, grads=True)
     grads = {n.tensor.label: n.tensor.grad.values for n in g.leaves()}
@@ -202,7 +196,7 @@ def test_deep_graph_needs_no_recursion():
 
 
 def test_text_tree_reads_from_root_to_leaves():
-    a, b, q = q_example()
+    a, b, q = q_tensors()
     out = dagviz.text({"Q": q}, params={"a": a, "b": b})
     assert out.splitlines()[0] == "Q (2,) float32 [root]"
     assert "AccumulateGrad: a (2,) float32" in out and "AccumulateGrad: b (2,) float32" in out
@@ -243,7 +237,7 @@ def test_no_graph_inside_no_grad_explains_why():
 
 
 def test_bad_params_get_clear_errors():
-    a, b, q = q_example()
+    a, b, q = q_tensors()
     with pytest.raises(TypeError, match="nn.Module or a dict"):
         dagviz.draw(q, params=[a, b])
     with pytest.raises(TypeError, match="not a torch.Tensor"):
@@ -264,7 +258,7 @@ def test_drawing_keeps_no_tensor_alive():
 
 def test_missing_dot_is_a_clear_error_and_text_still_works(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))  # a real PATH with no `dot` on it
-    a, b, q = q_example()
+    a, b, q = q_tensors()
     with pytest.raises(dagviz.DotNotFoundError) as err:
         dagviz.draw(q)
     msg = str(err.value)
@@ -274,13 +268,13 @@ def test_missing_dot_is_a_clear_error_and_text_still_works(monkeypatch, tmp_path
 
 
 def test_draw_renders_svg_with_real_dot():
-    a, b, q = q_example()
+    a, b, q = q_tensors()
     svg = dagviz.draw(q, params={"a": a, "b": b}).pipe(format="svg").decode()
     assert svg.lstrip().startswith("<?xml") and "SubBackward0" in svg
 
 
 def test_repr_is_stable_summary():
-    a, b, q = q_example()
+    a, b, q = q_tensors()
     r = repr(dagviz.draw(q, params={"a": a, "b": b}))
     assert r == "<dagviz graph: 8 nodes (1 root, 4 op, 2 leaf, 1 nograd), 7 edges>"
 
@@ -341,7 +335,7 @@ def test_frozen_weights_of_a_long_unroll_are_drawn_per_use():
     assert "use 30 of 30" in dot
 
 
-def test_arrows_are_the_hand_walks_pairs(make=q_example):
+def test_arrows_are_the_hand_walks_pairs(make=q_tensors):
     a, b, q = make()
     g = dagviz.trace(q)
     _, oracle_edges = oracle(q)

@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import shutil
-from pathlib import Path
 
 import pytest
 import torch
-from torch import nn
+from examples import mlp_loss, small_mlp
 
 import dagviz
 from dagviz.diff import compare, merged
 from dagviz.graph import Edge, Graph
 
-SNAPSHOTS = Path(__file__).parent / "snapshots"
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
-
-
-def mlp() -> nn.Sequential:
-    torch.manual_seed(0)
-    return nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
-
-
-def loss_of(model: nn.Module) -> torch.Tensor:
-    torch.manual_seed(1)
-    return model(torch.randn(2, 3)).sum()
 
 
 def renamed(graph: Graph, prefix: str) -> Graph:
@@ -37,18 +24,18 @@ def renamed(graph: Graph, prefix: str) -> Graph:
 
 
 def test_identical_graphs_have_no_difference():
-    model = mlp()
-    g1, g2 = dagviz.trace(loss_of(model), model), dagviz.trace(loss_of(model), model)
+    model = small_mlp()
+    g1, g2 = dagviz.trace(mlp_loss(model), model), dagviz.trace(mlp_loss(model), model)
     assert compare(g1, g1).is_empty()
     d = compare(g1, renamed(g2, "other_"))
     assert d.is_empty() and len(d.matched) == len(g1.nodes) and repr(d) == "GraphDiff(no difference)"
 
 
 def test_freezing_removes_the_backbone_and_adds_a_constant():
-    model = mlp()
-    before = dagviz.trace(loss_of(model), model)
+    model = small_mlp()
+    before = dagviz.trace(mlp_loss(model), model)
     model[0].requires_grad_(False)
-    after = dagviz.trace(loss_of(model), model)
+    after = dagviz.trace(mlp_loss(model), model)
     d = compare(before, after)
     by_id_b = {n.id: n for n in before.nodes}
     by_id_a = {n.id: n for n in after.nodes}
@@ -78,10 +65,10 @@ def test_detach_and_no_grad_cut_a_branch():
 
 
 def test_diff_is_deterministic_and_accepts_graphs_or_tensors():
-    model = mlp()
-    before_t = loss_of(model)
+    model = small_mlp()
+    before_t = mlp_loss(model)
     model[0].requires_grad_(False)
-    after_t = loss_of(model)
+    after_t = mlp_loss(model)
     runs = [merged(compare(dagviz.trace(before_t, model), dagviz.trace(after_t, model))) for _ in range(2)]
     assert runs[0] == runs[1]
     if shutil.which("dot"):
@@ -92,11 +79,11 @@ def test_diff_is_deterministic_and_accepts_graphs_or_tensors():
 
 
 @needs_dot
-def test_diff_picture_marks_removed_and_added(tmp_path):
-    model = mlp()
-    before = loss_of(model)
+def test_diff_picture_marks_removed_and_added(tmp_path, snapshot):
+    model = small_mlp()
+    before = mlp_loss(model)
     model[0].requires_grad_(False)
-    dot = dagviz.diff(before, loss_of(model), params=model)
+    dot = dagviz.diff(before, mlp_loss(model), params=model)
     assert repr(dot).startswith("<dagviz diff: 6 nodes removed, 1 added")
     src = dot.source
     nodes = [line for line in src.splitlines() if " -> " not in line]
@@ -105,20 +92,17 @@ def test_diff_picture_marks_removed_and_added(tmp_path):
     assert "red dashed: removed" in src
     svg = dot.pipe(format="svg", encoding="utf-8")
     assert len(svg) < 100_000
-    path = SNAPSHOTS / "teach_diff_freeze_first_layer.dot"
-    if os.environ.get("UPDATE_SNAPSHOTS") or not path.exists():
-        path.write_text(src, encoding="utf-8")
-    assert src == path.read_text(encoding="utf-8")
+    snapshot("teach_diff_freeze_first_layer.dot", src)
 
 
 @needs_dot
 def test_diff_by_module_depth():
-    model = mlp()
+    model = small_mlp()
     with dagviz.track(model):
-        before = loss_of(model)
+        before = mlp_loss(model)
     model[0].requires_grad_(False)
     with dagviz.track(model):
-        after = loss_of(model)
+        after = mlp_loss(model)
     dot = dagviz.diff(before, after, params=model, depth=1)
     d = dot.diff
     removed = {n.name for n in d.before.nodes if n.id in d.removed}
@@ -129,10 +113,10 @@ def test_diff_by_module_depth():
 
 
 def test_node_lists_follow_the_id_lists_in_graph_order():
-    model = mlp()
-    before = dagviz.trace(loss_of(model), model)
+    model = small_mlp()
+    before = dagviz.trace(mlp_loss(model), model)
     model[0].requires_grad_(False)
-    d = compare(before, dagviz.trace(loss_of(model), model))
+    d = compare(before, dagviz.trace(mlp_loss(model), model))
     assert [n.id for n in d.removed_nodes()] == d.removed
     assert [n.id for n in d.added_nodes()] == d.added
     assert sorted(n.id for n in d.common_nodes()) == sorted(d.matched.values())

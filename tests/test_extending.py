@@ -258,3 +258,61 @@ def test_other_saved_tensor_hooks_are_not_run_by_drawing():
     assert packed == ["packed by a saved-tensor hook"]
     y.backward()
     assert unpacked  # backward itself does unpack
+
+
+def test_drawing_never_runs_the_checkpoint_where_trace_reads_weights_to_name_slots():
+    # A frozen conv without bias: `trace` reads the saved weight to name the frozen input and to
+    # tell the missing bias from a constant; inside a checkpoint that read would recompute.
+    torch.manual_seed(0)
+    conv = nn.Conv2d(1, 2, 3, bias=False)
+    conv.requires_grad_(False)
+    calls = []
+
+    def segment(x):
+        calls.append(1)
+        return conv(x).tanh()
+
+    x = torch.randn(1, 1, 5, 5, requires_grad=True)
+    loss = checkpoint(segment, x, use_reentrant=False).sum()
+    g = dagviz.trace(loss, params=conv)
+    dagviz.text(loss, conv, show_saved=True)
+    assert len(calls) == 1
+    (conv_node,) = [n for n in g.nodes if n.name == "ConvolutionBackward0"]
+    assert [g.node(e.src).kind for e in g.inputs_of(conv_node.id)] == ["leaf", "nograd"]
+    loss.backward()
+    assert len(calls) == 2 and x.grad is not None
+
+
+def test_reading_saved_tensors_leaves_a_debuggers_trace_function_in_place():
+    import sys
+
+    seen = []
+
+    def tracer(frame, event, arg):
+        seen.append(event)
+        return None
+
+    x = torch.randn(3, requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        y = x.exp().sum()
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        dagviz.trace(y, saved=True)
+        assert sys.gettrace() is tracer
+    finally:
+        sys.settrace(previous)
+    assert "call" in seen
+
+
+def test_a_saved_string_is_neither_a_tensor_nor_a_reason_it_was_not_read():
+    # GELU saves `approximate="none"`, a str: only tensors (or why one was not read) are listed.
+    x = torch.randn(4, requires_grad=True)
+    plain = dagviz.trace(nn.functional.gelu(x).sum(), saved=True)
+    assert [(s.name, s.packed, s.freed) for n in plain.functions() for s in n.saved if n.name == "GeluBackward0"] == [
+        ("self", None, False)
+    ]
+    with torch.autograd.graph.save_on_cpu():
+        hooked = nn.functional.gelu(x).sum()
+    packed = [(n.name, s.name, s.packed) for n in dagviz.trace(hooked, saved=True).functions() for s in n.saved]
+    assert packed == [("GeluBackward0", "self", "packed by a saved-tensor hook")]

@@ -10,6 +10,7 @@ from collections import deque
 
 import pytest
 import torch
+from examples import q_tensors
 
 import dagviz
 import dagviz.steps as steps_mod
@@ -19,9 +20,8 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot
 
 
 def q_graph():
-    a = torch.tensor([2.0, 3.0], requires_grad=True)
-    b = torch.tensor([6.0, 4.0], requires_grad=True)
-    return a, b, (3 * a**3 - b**2).sum()
+    a, b, q = q_tensors()
+    return a, b, q.sum()
 
 
 def diamond():

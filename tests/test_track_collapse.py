@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from collections import deque
-from pathlib import Path
 
 import pytest
 import torch
-from examples import unrolled_rnn
+from examples import tracked_resnet18, unrolled_rnn
 from torch import nn
 
 import dagviz
@@ -19,7 +17,6 @@ from dagviz.collapse import KEEP_STEPS, collapse, summarize
 from dagviz.draw import build, prepare
 from dagviz.graph import Graph
 
-SNAPSHOTS = Path(__file__).parent / "snapshots"
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
 
@@ -170,12 +167,8 @@ def test_reused_module_gets_one_box_per_run_and_no_cycle():
 
 @pytest.fixture(scope="module")
 def resnet18_tracked():
-    torchvision = pytest.importorskip("torchvision")
-    torch.manual_seed(0)
-    model = torchvision.models.resnet18(weights=None)  # resnet50 is the same shape, 3x slower to build
-    with dagviz.track(model):
-        loss = model(torch.randn(1, 3, 64, 64)).sum()
-    return model, loss
+    model, out = tracked_resnet18()
+    return model, out.sum()
 
 
 def test_resnet_depth1_is_readable(resnet18_tracked):
@@ -243,13 +236,9 @@ def test_rnn_1000_steps_is_folded_within_the_layout_budget():
     assert "repeated steps folded" in svg
 
 
-def test_snapshot_collapsed_dot():
+def test_snapshot_collapsed_dot(snapshot):
     net, loss = tracked_net()
-    src = build(loss, params=net, depth=1).source
-    path = SNAPSHOTS / "teach_collapse_depth1.dot"
-    if os.environ.get("UPDATE_SNAPSHOTS") or not path.exists():
-        path.write_text(src, encoding="utf-8")
-    assert src == path.read_text(encoding="utf-8")
+    snapshot("teach_collapse_depth1.dot", build(loss, params=net, depth=1).source)
 
 
 def test_nothing_kept_alive_after_tracking_and_drawing():

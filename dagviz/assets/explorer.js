@@ -7,9 +7,11 @@
 // nothing is fetched over the network.
 //
 // Data (ExplorerData.to_json): nodes of the full graph in walk order [{id, kind, label,
-// style, chain?, info}] where `chain` lists the groups around the node, outermost first;
-// groups [{id, level, parent, label, style, info}]; edges [[src, dst, kind, slot]]; the
-// graph/node/edge attributes and styles `render.to_digraph` uses; `layout`: the numbers and
+// look, chain?, info}] where `chain` lists the groups around the node, outermost first and
+// `look` names its row of dagviz/kinds.py, whose styles are in `looks`; groups [{id, level,
+// parent, label, look, info}]; `info` leaves out the id and kind, and False, None and zero
+// memory (the Model puts them back); edges [[src, dst, kind, slot]]; the graph/node/edge
+// attributes and styles `render.to_digraph` uses; `layout`: the numbers and
 // words of dagviz/layout.py (`layout.rule()`), this explorer's budget and what folding the
 // first view did. A view is the set of expanded groups. Its boxes are computed exactly as
 // ExplorerData.shown does (collapse.regroup's rule), then laid out under the layout budget
@@ -76,9 +78,16 @@ export function formatBytes(n) {
 
 // ---- the graph model: which boxes a set of open groups shows ------------------------------
 
+const NO_MEMORY = { activations: 0, params: 0, distinct: 0, tensors: 0 };
+
 export class Model {
   constructor(data) {
     this.data = data;
+    for (const g of data.groups) g.kind = "group";
+    for (const it of [...data.nodes, ...data.groups]) {
+      it.style = data.looks[it.look];
+      it.info = { id: it.id, kind: it.kind, ...it.info, memory: { ...NO_MEMORY, ...(it.info.memory || {}) } };
+    }
     this.nodes = new Map(data.nodes.map((n) => [n.id, n]));
     this.groups = new Map(data.groups.map((g) => [g.id, g]));
     this.children = new Map(); // group id -> full node ids inside (any depth), for details
