@@ -266,7 +266,7 @@ test-newest: dot
 	@tools/extra_venv.sh "$(VENV_NEWEST)" "$(PYTHON_NEWEST)" constraints.txt PYTHON_NEWEST
 	$(VENV_NEWEST)/bin/python -m pytest -q $(DAGVIZ_TESTS)
 
-test: setup lint typecheck unit test-wheel test-oldest test-newest browser nbval i18n-check nbval-zh nbval-other-seed assignments instructor-e2e hub-test student-pack
+test: setup lint typecheck unit test-wheel test-oldest test-newest browser nbval nbval-oldest i18n-check nbval-zh nbval-other-seed assignments instructor-e2e hub-test student-pack
 	@echo "make test: all checks passed"
 
 # ---- authoring ----------------------------------------------------------------------------
