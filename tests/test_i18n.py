@@ -295,3 +295,149 @@ def test_relink_leaves_code_spans_and_absolute_links_alone():
     out = i18n.relink(md, {"01_x"})
     assert out == ("[a](01_x.ipynb) [b](../02_y.ipynb#top) `[c](03_z.ipynb)` [d](https://pytorch.org) [e](#sec) "
                    '<img src="../fig.png">')
+
+
+# ---- assignments: an nbgrader source notebook and its generated edition -------------------------------------------
+def _nbgrader(gid, kind):
+    meta = {"grade": kind == "test", "grade_id": gid, "locked": kind != "answer", "schema_version": 3,
+            "solution": kind == "answer", "task": False}
+    if kind == "test":
+        meta["points"] = 1
+    return {"nbgrader": meta}
+
+
+HW_INTRO = "# Assignment: squares\n\n**Time:** about 1 hour. Write `square`."
+HW_ANSWER = ('def square(x):\n    """x times x."""\n    ### BEGIN SOLUTION\n    return x * x  # the solution\n'
+             "    ### END SOLUTION")
+HW_TEST = ("# 1 point. square (hidden: other numbers).\nassert square(3) == 9\n### BEGIN HIDDEN TESTS\n"
+           "from course_grading.preview import preview  # graded for real by course_grading/checks/hw.py\n"
+           "preview('hw', 'test_square', globals())\n### END HIDDEN TESTS")
+HW_ZH = {"m0": "# 作业：平方\n\n**时间：** 约 1 小时。编写 `square`。", "c2": "# 1 分。square（隐藏检查：其他数）。"}
+
+
+def write_assignment(root: Path, name: str = "hw", answer: str = HW_ANSWER, test: str = HW_TEST) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["course"] = {"time": "1 h", "prerequisites": ["01_a"]}
+    for cid, kind, source, gid in (("m0", "md", HW_INTRO, "intro"), ("c1", "answer", answer, "square"),
+                                   ("c2", "test", test, "test_square")):
+        cell = (nbformat.v4.new_markdown_cell(source, id=cid) if kind == "md"
+                else nbformat.v4.new_code_cell(source, id=cid))
+        cell.metadata.update(_nbgrader(gid, "locked" if kind == "md" else kind))
+        nb.cells.append(cell)
+    folder = root / "notebooks" / "assignments" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / f"{name}.ipynb")
+
+
+def translate_assignment(root: Path, name: str = "hw") -> None:
+    path = root / "i18n" / "zh" / "assignments" / f"{name}.md"
+    cat = i18n.parse_catalog(path)
+    for e in cat.entries:
+        if e.id == "c2":
+            e.text = e.text.replace(HW_TEST.split("\n")[0], HW_ZH["c2"])
+        elif e.id in HW_ZH:
+            e.text = HW_ZH[e.id]
+        e.todo = False
+    path.write_text(i18n.format_catalog(cat), encoding="utf-8")
+
+
+@pytest.fixture
+def homework(course, capsys):
+    """The two-lesson course plus an assignment `hw`, translated and built."""
+    write_assignment(course)
+    assert run(course, "stub", "hw", capsys=capsys)[0] == 0
+    translate_assignment(course)
+    assert run(course, "build", "hw", capsys=capsys)[0] == 0
+    code, out = run(course, "check", capsys=capsys)
+    assert code == 0, out
+    assert "1 translated assignments (hw)" in out
+    return course
+
+
+def edition(root: Path) -> nbformat.NotebookNode:
+    return nbformat.read(root / "notebooks" / "assignments" / "hw_zh" / "hw_zh.ipynb", as_version=4)
+
+
+def test_an_assignment_edition_copies_cells_metadata_solutions_and_hidden_tests(homework):
+    en = nbformat.read(homework / "notebooks" / "assignments" / "hw" / "hw.ipynb", as_version=4)
+    zh = edition(homework)
+    assert [c.id for c in zh.cells] == ["m0", "zh-edition", "c1", "c2"]
+    cells = {c.id: c for c in zh.cells}
+    for c in en.cells:  # nbgrader's grade ids, points and locks are the English ones
+        assert cells[c.id].metadata == c.metadata
+    assert zh.metadata == {**en.metadata, "i18n": {"lang": "zh", "english": "hw"}}
+    assert cells["m0"].source == HW_ZH["m0"]
+    assert cells["c1"].source == HW_ANSWER  # the solution, verbatim (no comment outside it to translate)
+    assert cells["c2"].source.startswith(HW_ZH["c2"] + "\nassert square(3) == 9\n### BEGIN HIDDEN TESTS\n")
+    assert "preview('hw_zh', 'test_square', globals())" in cells["c2"].source  # the preview speaks Chinese
+    assert "graded for real by course_grading/checks/hw.py" in cells["c2"].source  # hidden tests stay English
+    catalog = (homework / "i18n" / "zh" / "assignments" / "hw.md").read_text(encoding="utf-8")
+    sources = (homework / "i18n" / "zh" / "assignments" / "en-sources" / "hw.json").read_text(encoding="utf-8")
+    for text in (catalog, sources):  # no solution and no hidden test ever enters the translator's files
+        assert "return x * x" not in text and "preview(" not in text
+    assert "c1" not in [e.id for e in i18n.parse_catalog(homework / "i18n" / "zh" / "assignments" / "hw.md").entries]
+
+
+def test_a_changed_solution_is_not_stale_but_the_edition_must_be_rebuilt(homework, capsys):
+    write_assignment(homework, answer=HW_ANSWER.replace("x * x", "x ** 2"))
+    code, out = run(homework, "check", capsys=capsys)
+    assert code == 1 and "stale" not in out
+    assert "out of date: notebooks/assignments/hw_zh/hw_zh.ipynb" in out
+    run(homework, "build", capsys=capsys)
+    assert run(homework, "check", capsys=capsys)[0] == 0
+    assert "return x ** 2  # the solution" in edition(homework).cells[2].source
+
+
+def test_a_changed_visible_line_of_a_test_cell_is_stale(homework, capsys):
+    write_assignment(homework, test=HW_TEST.replace("square(3) == 9", "square(4) == 16"))
+    code, out = run(homework, "check", capsys=capsys)
+    assert code == 1 and "stale: hw c2" in out and "`i18n.py stale hw`" in out
+    _, out = run(homework, "stale", "hw", capsys=capsys)
+    assert "+assert square(4) == 16" in out and "accept hw c2" in out
+    run(homework, "carry", "hw", capsys=capsys)
+    assert run(homework, "accept", "hw", "c2", capsys=capsys)[0] == 0
+    run(homework, "build", "hw", capsys=capsys)
+    code, out = run(homework, "check", capsys=capsys)
+    assert code == 0, out
+    assert HW_ZH["c2"] + "\nassert square(4) == 16" in edition(homework).cells[3].source
+
+
+@pytest.mark.parametrize("edit", ["marker", "inside"])
+def test_a_block_must_keep_the_markers_and_leave_their_regions_empty(homework, capsys, edit):
+    path = homework / "i18n" / "zh" / "assignments" / "hw.md"
+    text = path.read_text(encoding="utf-8")
+    if edit == "marker":
+        text = text.replace("### BEGIN HIDDEN TESTS", "### 隐藏测试开始")
+    else:
+        text = text.replace("### BEGIN HIDDEN TESTS\n", "### BEGIN HIDDEN TESTS\n# 这里写点什么\n")
+    path.write_text(text, encoding="utf-8")
+    code, out = run(homework, "build", "hw", capsys=capsys)
+    assert code == 1 and "invalid: hw c2" in out
+    assert ("keep every BEGIN/END" in out) if edit == "marker" else ("nothing goes between" in out)
+
+
+def test_editions_are_not_english_assignments_and_a_stray_one_fails(homework, capsys):
+    p = i18n.AssignmentProject(homework)
+    assert list(p.english_paths()) == ["hw"]  # hw_zh is generated: its metadata says so
+    (homework / "i18n" / "zh" / "assignments" / "hw.md").unlink()
+    code, out = run(homework, "check", capsys=capsys)
+    assert code == 1 and "stray: notebooks/assignments/hw_zh/hw_zh.ipynb has no catalog" in out
+    assert "not translated yet (no catalog): hw" in out
+
+
+def test_a_hand_edited_edition_fails_the_check(homework, capsys):
+    path = homework / "notebooks" / "assignments" / "hw_zh" / "hw_zh.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[2].source = nb.cells[2].source.replace("x * x", "x + x")  # a solution changed in the edition only
+    nbformat.write(nb, path)
+    code, out = run(homework, "check", capsys=capsys)
+    assert code == 1 and "out of date: notebooks/assignments/hw_zh/hw_zh.ipynb" in out
+
+
+def test_split_secret_and_splice_are_inverse():
+    public, regions = i18n.split_secret(HW_TEST)
+    assert "preview" not in public and public.count("HIDDEN TESTS") == 2
+    assert i18n.splice_secret(public, regions) == HW_TEST
+    assert i18n.call_edition(HW_TEST, "hw", "hw_zh").count("preview('hw_zh', ") == 1
+    with pytest.raises(i18n.CatalogError):
+        i18n.split_secret("### BEGIN SOLUTION\nx = 1")

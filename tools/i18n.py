@@ -1,4 +1,4 @@
-"""Translated lessons, generated from the English notebooks and a translation catalog.
+"""Translated lessons and assignments, generated from the English notebooks and a translation catalog.
 
 The catalog of a lesson is one Markdown file, i18n/<lang>/<lesson>.md, with one block per cell:
 
@@ -16,8 +16,17 @@ A translated code cell may differ from the English only in its comments (compare
 the build refuses anything else. Outputs are copied from the English notebook, so the translated
 notebook passes nbval exactly like the English one.
 
-Commands (LESSON is a lesson number such as 01, or a notebook name):
-    status                         one line per lesson: translated, stale, missing, moved
+Assignments work the same way: the catalog of notebooks/assignments/<name>/<name>.ipynb is
+i18n/<lang>/assignments/<name>.md, and the build writes notebooks/assignments/<name>_<lang>/<name>_<lang>.ipynb,
+an nbgrader source notebook of its own (course_grading/editions.py grades it with <name>'s hidden checks).
+Solutions and hidden tests never enter a catalog: a block holds its cell with every `BEGIN SOLUTION` /
+`BEGIN HIDDEN TESTS` region emptied (marker lines kept), its hash is taken of that, and the build puts the
+English regions back verbatim, the hidden part's `preview("<name>", ...)` calling `preview("<name>_<lang>", ...)`.
+Cell metadata (nbgrader's grade ids, points, locks) is the English one; the notebook's metadata too, plus
+`"i18n": {"lang": ..., "english": ...}`.
+
+Commands (LESSON is a lesson number such as 01, a notebook name, or an assignment's name):
+    status                         one line per lesson and assignment: translated, stale, missing, moved
     check                          fails on anything missing, stale, obsolete, invalid or not rebuilt
     stale [LESSON...]              what changed in the English of each stale block, and the block
     missing [LESSON...]            the English of every cell without a translation
@@ -61,6 +70,13 @@ TEXT = {
         ),
         "stale": "> ⚠️ **译文待更新**：英文原文已修改，下面的译文可能已经过时。\n\n",
         "missing": "> ⚠️ **尚未翻译**：下面是英文原文。\n\n",
+        "assignment_banner": (
+            "<!-- 由 tools/i18n.py 从 notebooks/assignments/{stem}/{stem}.ipynb 和 i18n/zh/assignments/{stem}.md "
+            "生成：要修改，请改这两个文件，不要直接改本文件（见 i18n/README.md）。 -->\n"
+            "> **中文版**：这是作业 `{stem}` 的中文版。两个版本的题目、代码、测试单元格和分值完全相同，"
+            "评分时运行同一套隐藏检查；只有说明文字、代码注释和评分反馈是中文。做其中一个即可（以老师的要求为准）。"
+            "代码、函数名和报错信息保留英文，方便搜索；术语对照见[英汉术语表](../../../docs/glossary.md)。"
+        ),
     },
 }
 PREAMBLE = (
@@ -68,6 +84,16 @@ PREAMBLE = (
     "notebooks/{lang}/{stem}.ipynb. Each block starts at its `cell` header line; keep that line as it is and "
     "edit the text under it (in code blocks, only the comments). Updating a stale block: i18n/README.md. -->"
 )
+ASSIGNMENT_PREAMBLE = (
+    "<!-- Translation catalog of notebooks/assignments/{stem}/{stem}.ipynb: `python tools/i18n.py build {stem}` "
+    "turns it into notebooks/assignments/{stem}_{lang}/{stem}_{lang}.ipynb, the assignment's {lang} edition. Each "
+    "block starts at its `cell` header line; keep that line as it is and edit the text under it (in code blocks, "
+    "only the comments; keep the BEGIN/END SOLUTION and HIDDEN TESTS lines: the build puts the English solutions "
+    "and hidden tests between them). Updating a stale block: i18n/README.md. -->"
+)
+# nbgrader's markers: what lies between them (solutions, hidden tests) is copied from the English, never translated.
+SECRET_REGIONS = (("BEGIN SOLUTION", "END SOLUTION"), ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS"))
+MARKERS = tuple(m for pair in SECRET_REGIONS for m in pair)
 
 
 # ---- hashing, and the comment-only rule for code cells ---------------------------------------------
@@ -186,6 +212,59 @@ def carry_comments(old_english: str, translated: str, new_english: str) -> tuple
     return "\n".join(lines), untranslated
 
 
+# ---- assignments: solutions and hidden tests stay out of the catalogs ---------------------------------------
+
+
+def split_secret(source: str) -> tuple[str, list[list[str]]]:
+    """(the cell with each solution and hidden-test region emptied, the regions' lines), markers kept."""
+    public: list[str] = []
+    regions: list[list[str]] = []
+    inside: list[str] | None = None
+    end = ""
+    for line in source.split("\n"):
+        if inside is None:
+            public.append(line)
+            begin = next(((b, e) for b, e in SECRET_REGIONS if b in line), None)
+            if begin:
+                inside, end = [], begin[1]
+        elif end in line:
+            regions.append(inside)
+            public.append(line)
+            inside = None
+        else:
+            inside.append(line)
+    if inside is not None:
+        raise CatalogError(f"a region opened and never closed (no {end!r})")
+    return "\n".join(public), regions
+
+
+def marker_lines(source: str) -> list[str]:
+    return [line.rstrip() for line in source.split("\n") if any(m in line for m in MARKERS)]
+
+
+def splice_secret(public: str, regions: list[list[str]]) -> str:
+    """The public view (a translated block) with the English regions put back after their BEGIN lines."""
+    out: list[str] = []
+    k = 0
+    for line in public.split("\n"):
+        out.append(line)
+        if any(b in line for b, _ in SECRET_REGIONS):
+            out += regions[k]
+            k += 1
+    return "\n".join(out)
+
+
+def has_translatable_comment(source: str) -> bool:
+    """A comment other than nbgrader's marker lines: something to translate in an assignment's code cell."""
+    comments = _comments(source)
+    return bool(comments) and any(not any(m in t.string for m in MARKERS) for t in comments)
+
+
+def call_edition(source: str, assignment: str, edition: str) -> str:
+    """Hidden tests call `preview("<assignment>", ...)`: the edition's call `preview("<edition>", ...)` instead."""
+    return re.sub(rf"(\bpreview\(\s*)(['\"]){re.escape(assignment)}\2", rf"\g<1>\g<2>{edition}\g<2>", source)
+
+
 # ---- the English lessons and the catalogs ------------------------------------------------------------
 
 
@@ -280,6 +359,28 @@ def read_lesson(path: Path) -> list[Cell]:
     return cells
 
 
+def read_assignment(path: Path) -> list[Cell]:
+    """An assignment's cells as a translator sees them: code cells without their solutions and hidden tests."""
+    nb = nbformat.read(path, as_version=4)
+    cells = []
+    for i, c in enumerate(nb.cells):
+        if "id" not in c:
+            raise CatalogError(f"{path}: cell {i} has no id (translations find their cells by id; nbformat >= 4.5)")
+        solution = c.get("metadata", {}).get("nbgrader", {}).get("solution", False)
+        if c.cell_type == "code":
+            try:
+                source = split_secret(c.source)[0]
+            except CatalogError as err:
+                raise CatalogError(f"{path}: cell {i} ({c.id}): {err}") from None
+            whole = solution and not any(b in c.source for b, _ in SECRET_REGIONS)  # nbgrader replaces all of it
+            needs = not whole and bool(source.strip()) and has_translatable_comment(source)
+        else:
+            source = c.source
+            needs = bool(source.strip()) and not solution  # a written answer is the instructor's, not translated
+        cells.append(Cell(path.parent.name, i, c.id, c.cell_type, source, short_hash(source), needs))
+    return cells
+
+
 # ---- matching cells to blocks ---------------------------------------------------------------------
 
 
@@ -301,6 +402,10 @@ class Report:
     elsewhere: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)  # block -> (lesson, cell) of a
     # lesson without a catalog that uses it
     unrecorded: list[Entry] = field(default_factory=list)  # blocks whose English source is not recorded anywhere
+    project: Project | None = None
+
+    def short(self, lesson: str) -> str:
+        return self.project.short(lesson) if self.project else lesson[:2]
 
     def problems(self) -> list[tuple[str, str]]:
         """(lesson, message) for everything `check` fails on, apart from the generated files."""
@@ -309,15 +414,16 @@ class Report:
             for r in results:
                 where = f"{lesson} {r.cell.id}"
                 if r.state == "stale":
-                    see = f"see `i18n.py stale {lesson[:2]}`"
+                    see = f"see `i18n.py stale {self.short(lesson)}`"
                     out.append((lesson, f"stale: {where}: the English changed{r.note}; {see}"))
                 elif r.state in ("missing", "todo"):
                     what = "its block is still flagged todo" if r.state == "todo" else "no translation"
-                    out.append((lesson, f"missing: {where}: {what}; see `i18n.py missing {lesson[:2]}`"))
+                    out.append((lesson, f"missing: {where}: {what}; see `i18n.py missing {self.short(lesson)}`"))
                 elif r.state == "invalid":
                     out.append((lesson, f"invalid: {where}: {r.note}"))
         for lesson in self.orphans:
-            out.append((lesson, f"orphan: i18n catalog {lesson}.md: notebooks/{lesson}.ipynb is gone; "
+            gone = self.project.english_rel(lesson) if self.project else f"notebooks/{lesson}.ipynb"
+            out.append((lesson, f"orphan: i18n catalog {lesson}.md: {gone} is gone; "
                                 "`i18n.py sync` moves its blocks to where their cells are now"))
         for e in self.obsolete:
             out.append((e.lesson, f"obsolete: {e.lesson}.md line {e.line}: block {e.id} en:{e.hash} translates no "
@@ -342,6 +448,8 @@ class Report:
 class Project:
     """The English lessons, the catalogs of one language, and the notebooks generated from them."""
 
+    kind = "lesson"
+
     def __init__(self, root: Path = ROOT, lang: str = "zh"):
         self.root = Path(root)
         self.lang = lang
@@ -350,14 +458,38 @@ class Project:
         self.sources_dir = self.catalog_dir / "en-sources"
         self.out_dir = self.lessons_dir / lang
 
+    def english_paths(self) -> dict[str, Path]:
+        return {p.stem: p for p in sorted(self.lessons_dir.glob(LESSON_GLOB))}
+
     def english(self) -> dict[str, list[Cell]]:
-        return {p.stem: read_lesson(p) for p in sorted(self.lessons_dir.glob(LESSON_GLOB))}
+        return {name: read_lesson(path) for name, path in self.english_paths().items()}
+
+    def english_rel(self, lesson: str) -> str:
+        return f"notebooks/{lesson}.ipynb"
 
     def catalogs(self) -> dict[str, Catalog]:
         return {p.stem: parse_catalog(p) for p in sorted(self.catalog_dir.glob(LESSON_GLOB.replace(".ipynb", ".md")))}
 
     def new_catalog(self, lesson: str) -> Catalog:
         return Catalog(lesson, self.catalog_dir / f"{lesson}.md", PREAMBLE.format(stem=lesson, lang=self.lang), [])
+
+    def out_path(self, lesson: str) -> Path:
+        return self.out_dir / f"{lesson}.ipynb"
+
+    def outputs(self) -> dict[str, Path]:
+        """The generated notebooks on disk, by the English name they translate."""
+        return {p.stem: p for p in sorted(self.out_dir.glob(LESSON_GLOB))}
+
+    def short(self, lesson: str) -> str:
+        """How the translator names it on the command line."""
+        return lesson[:2]
+
+    def matches(self, name: str, lesson: str) -> bool:
+        stem = Path(name).stem
+        return stem == lesson or (stem.isdigit() and lesson[:2] == stem.zfill(2))
+
+    def validate(self, r: Result) -> Result:
+        return _validate(r)
 
     def recorded(self, lesson: str) -> dict[str, str]:
         path = self.sources_dir / f"{lesson}.json"
@@ -443,7 +575,7 @@ class Project:
                 elif r.entry.todo:
                     r.state = "todo"
                 elif r.state in ("ok", "moved"):
-                    r = _validate(r)
+                    r = self.validate(r)
                 out.append(r)
             results[lesson] = out
         in_use = {r.entry.key for rs in results.values() for r in rs if r.entry is not None}
@@ -455,6 +587,7 @@ class Project:
             obsolete=[e for e in entries if e.key not in claimed],
             elsewhere=elsewhere,
             unrecorded=[e for e in entries if e.hash not in known],
+            project=self,
         )
 
     # ---- the generated files ------------------------------------------------------------------
@@ -489,7 +622,7 @@ class Project:
         files = {}
         for lesson, results in report.results.items():
             if lessons is None or lesson in lessons:
-                files[self.out_dir / f"{lesson}.ipynb"] = self.built_notebook(lesson, results, set(report.results))
+                files[self.out_path(lesson)] = self.built_notebook(lesson, results, set(report.results))
         for lesson, cat in catalogs.items():
             data = {e.hash: known[e.hash].splitlines(keepends=True) for e in cat.entries if e.hash in known}
             files[self.sources_dir / f"{lesson}.json"] = json.dumps(dict(sorted(data.items())), indent=1,
@@ -513,6 +646,112 @@ class Project:
         catalogs = {s: parse_catalog(c.path) for s, c in catalogs.items()}
         files = self.generated(english, catalogs, self.resolve(english, catalogs), lessons=[])
         self.write(files)
+
+
+class AssignmentProject(Project):
+    """The English assignments, their catalogs in one language, and the editions generated from them.
+
+    An edition is an nbgrader source notebook of its own, notebooks/assignments/<name>_<lang>/<name>_<lang>.ipynb:
+    the English cells and metadata, the prose and comments translated, solutions and hidden tests copied."""
+
+    kind = "assignment"
+
+    def __init__(self, root: Path = ROOT, lang: str = "zh"):
+        super().__init__(root, lang)
+        self.lessons_dir = self.root / "notebooks" / "assignments"
+        self.catalog_dir = self.root / "i18n" / lang / "assignments"
+        self.sources_dir = self.catalog_dir / "en-sources"
+        self.out_dir = self.lessons_dir
+
+    def edition(self, name: str) -> str:
+        return f"{name}_{self.lang}"
+
+    def english_paths(self) -> dict[str, Path]:
+        """`<name>/<name>.ipynb`, except the generated editions (their metadata says "i18n")."""
+        found = {}
+        for path in sorted(self.lessons_dir.glob("*/*.ipynb")):
+            if path.stem == path.parent.name and "i18n" not in _metadata(path):
+                found[path.stem] = path
+        return found
+
+    def english(self) -> dict[str, list[Cell]]:
+        return {name: read_assignment(path) for name, path in self.english_paths().items()}
+
+    def english_rel(self, name: str) -> str:
+        return f"notebooks/assignments/{name}/{name}.ipynb"
+
+    def catalogs(self) -> dict[str, Catalog]:
+        return {p.stem: parse_catalog(p) for p in sorted(self.catalog_dir.glob("*.md"))}
+
+    def new_catalog(self, name: str) -> Catalog:
+        preamble = ASSIGNMENT_PREAMBLE.format(stem=name, lang=self.lang)
+        return Catalog(name, self.catalog_dir / f"{name}.md", preamble, [])
+
+    def out_path(self, name: str) -> Path:
+        return self.lessons_dir / self.edition(name) / f"{self.edition(name)}.ipynb"
+
+    def outputs(self) -> dict[str, Path]:
+        suffix = f"_{self.lang}"
+        return {p.stem[: -len(suffix)]: p for p in sorted(self.lessons_dir.glob(f"*{suffix}/*{suffix}.ipynb"))
+                if p.stem == p.parent.name and _metadata(p).get("i18n", {}).get("lang") == self.lang}
+
+    def short(self, name: str) -> str:
+        return name
+
+    def matches(self, name: str, lesson: str) -> bool:
+        stem = Path(name).stem
+        return stem in (lesson, self.edition(lesson))
+
+    def validate(self, r: Result) -> Result:
+        r = _validate(r)
+        if r.state in ("ok", "moved") and r.entry.code:
+            if marker_lines(r.entry.text) != marker_lines(r.cell.source):
+                r.state = "invalid"
+                r.note = (f"{r.entry.lesson}.md line {r.entry.line}: keep every BEGIN/END SOLUTION and HIDDEN TESTS "
+                          "line exactly as in English (the build puts the English solutions and hidden tests there)")
+            elif any(line.strip() for region in split_secret(r.entry.text)[1] for line in region):
+                r.state = "invalid"
+                r.note = (f"{r.entry.lesson}.md line {r.entry.line}: nothing goes between BEGIN and END markers: the "
+                          "build copies the English solution or hidden test there")
+        return r
+
+    def built_notebook(self, name: str, results: list[Result], translated: set[str]) -> str:
+        """The edition's source notebook: English cells, metadata and secrets, translated prose and comments."""
+        nb = nbformat.read(self.english_paths()[name], as_version=4)
+        text = TEXT.get(self.lang, {})
+        lessons = {p.stem for p in (self.root / "i18n" / self.lang).glob(LESSON_GLOB.replace(".ipynb", ".md"))}
+        cells = []
+        for cell, r in zip(nb.cells, results, strict=True):
+            out = copy.deepcopy(cell)
+            if cell.cell_type == "code":
+                _, regions = split_secret(cell.source)
+                source = splice_secret(r.entry.text, regions) if r.state in ("ok", "moved") else cell.source
+                out.source = call_edition(source, name, self.edition(name))
+            elif r.state in ("ok", "moved"):
+                out.source = relink_assignment(r.entry.text, lessons, self.lang)
+            elif r.state == "stale":
+                out.source = text.get("stale", "") + relink_assignment(r.entry.text, lessons, self.lang)
+            elif r.state in ("missing", "todo"):
+                out.source = text.get("missing", "") + relink_assignment(cell.source, lessons, self.lang)
+            cells.append(out)
+            if len(cells) == 1 and "assignment_banner" in text:
+                banner = text["assignment_banner"].format(stem=name)
+                cells.append(nbformat.v4.new_markdown_cell(banner, id=f"{self.lang}-edition"))
+        nb.cells = cells
+        nb.metadata["i18n"] = {"lang": self.lang, "english": name}
+        return nbformat.writes(nb) + "\n"
+
+
+def _metadata(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError):
+        return {}
+
+
+def projects(root: Path = ROOT, lang: str = "zh") -> list[Project]:
+    """What one language translates: the lessons, and the assignments."""
+    return [Project(root, lang), AssignmentProject(root, lang)]
 
 
 def _validate(r: Result) -> Result:
@@ -548,6 +787,18 @@ def relink(markdown: str, translated: set[str]) -> str:
 
     parts = re.split(r"(```.*?```|`[^`\n]*`)", markdown, flags=re.S)
     return "".join(p if i % 2 else fix_text(p) for i, p in enumerate(parts))
+
+
+def relink_assignment(markdown: str, lessons: set[str], lang: str) -> str:
+    """An assignment's links work from its edition's folder (a sibling of the English one), except that a link
+    to a lesson leads to the lesson's translation when there is one."""
+
+    def fix(m: re.Match) -> str:
+        return f"{m[1]}../../{lang}/{m[2]}" if m[2][: -len(".ipynb")] in lessons else m[0]
+
+    parts = re.split(r"(```.*?```|`[^`\n]*`)", markdown, flags=re.S)
+    pattern = r"(\]\(|(?:href|src)=\")\.\./\.\./([0-9][0-9]_[^/)\"#\s]*\.ipynb)"
+    return "".join(p if i % 2 else re.sub(pattern, fix, p) for i, p in enumerate(parts))
 
 
 # ---- what the translator reads ------------------------------------------------------------------------
@@ -588,18 +839,36 @@ def quoted(text: str) -> str:
     return "\n".join("   | " + line for line in text.split("\n"))
 
 
-def pick(lessons: list[str], names: list[str]) -> list[str]:
-    """Lessons named by number (01) or name (01_tensors_that_remember, a path); all when none are named."""
+def pick(lessons: list[str], names: list[str], p: Project | None = None) -> list[str]:
+    """Lessons named by number (01) or name (01_tensors_that_remember, a path), assignments by name; all when
+    none are named."""
     if not names:
         return lessons
     out = []
     for name in names:
         stem = Path(name).stem
-        matches = [s for s in lessons if s == stem or (stem.isdigit() and s[:2] == stem.zfill(2))]
+        matches = [s for s in lessons if (p.matches(name, s) if p else
+                                          s == stem or (stem.isdigit() and s[:2] == stem.zfill(2)))]
         if not matches:
             raise SystemExit(f"error: no lesson matches {name!r}; choose from: {', '.join(lessons) or 'none'}")
         out += [m for m in matches if m not in out]
     return out
+
+
+def route(ps: list[Project], names: list[str], available) -> list[tuple[Project, list[str]]]:
+    """The projects the names belong to, each with its names (every project, with none, when none are named)."""
+    if not names:
+        return [(p, []) for p in ps]
+    chosen: dict[int, list[str]] = {}
+    for name in names:
+        hits = [k for k, p in enumerate(ps) if any(p.matches(name, s) for s in available(p))]
+        if not hits:
+            every = [s for p in ps for s in available(p)]
+            raise SystemExit(f"error: no lesson or assignment matches {name!r}; "
+                             f"choose from: {', '.join(every) or 'none'}")
+        for k in hits:
+            chosen.setdefault(k, []).append(name)
+    return [(ps[k], chosen[k]) for k in sorted(chosen)]
 
 
 # ---- commands ---------------------------------------------------------------------------------------
@@ -609,15 +878,17 @@ def cmd_status(p: Project, args) -> int:
     english, catalogs = p.english(), p.catalogs()
     report = p.resolve(english, catalogs)
     files = p.generated(english, catalogs, report)
-    print(f"{'lesson':30} {'cells':>5} {'done':>5} {'stale':>5} {'missing':>7} {'moved':>5} {'invalid':>7}  notebook")
+    width = 30
+    print(f"{p.kind:{width}} {'cells':>5} {'done':>5} {'stale':>5} {'missing':>7} {'moved':>5} {'invalid':>7}  "
+          "notebook")
     for lesson, results in report.results.items():
         n = {s: sum(r.state == s for r in results) for s in ("ok", "moved", "stale", "missing", "todo", "invalid")}
-        path = p.out_dir / f"{lesson}.ipynb"
+        path = p.out_path(lesson)
         built = "up to date" if path.is_file() and path.read_text(encoding="utf-8") == files[path] else "needs build"
-        print(f"{lesson:30} {sum(r.state != 'none' for r in results):5} {n['ok'] + n['moved']:5} {n['stale']:5} "
+        print(f"{lesson:{width}} {sum(r.state != 'none' for r in results):5} {n['ok'] + n['moved']:5} {n['stale']:5} "
               f"{n['missing'] + n['todo']:7} {n['moved']:5} {n['invalid']:7}  {built}")
     for lesson in report.not_started:
-        print(f"{lesson:30} not started (no i18n/{p.lang}/{lesson}.md)")
+        print(f"{lesson:{width}} not started (no {p.new_catalog(lesson).path.relative_to(p.root)})")
     for _, line in report.problems():
         if not line.startswith(("stale:", "missing:")):
             print(line)
@@ -626,7 +897,8 @@ def cmd_status(p: Project, args) -> int:
     return 0
 
 
-def cmd_check(p: Project, args) -> int:
+def check_project(p: Project) -> tuple[Report, list[str]]:
+    """The report of one project, and what `check` fails on (the generated files included)."""
     english, catalogs = p.english(), p.catalogs()
     report = p.resolve(english, catalogs)
     problems = [line for _, line in report.problems()]
@@ -637,21 +909,34 @@ def cmd_check(p: Project, args) -> int:
         elif path.read_text(encoding="utf-8") != text:
             problems.append(f"out of date: {rel} is not what the catalog generates; run `python tools/i18n.py build` "
                             "(never edit it by hand)")
-    for path in sorted(p.out_dir.glob(LESSON_GLOB)):
-        if path.stem not in report.results:
-            problems.append(f"stray: {path.relative_to(p.root)} has no catalog i18n/{p.lang}/{path.stem}.md")
-    for line in report.warnings():
-        print("warning:", line)
-    if report.not_started:
-        print(f"not translated yet (no catalog): {', '.join(report.not_started)}")
+    for name, path in p.outputs().items():
+        if name not in report.results:
+            problems.append(f"stray: {path.relative_to(p.root)} has no catalog "
+                            f"{p.new_catalog(name).path.relative_to(p.root)}")
+    return report, problems
+
+
+def cmd_check(ps: list[Project], args) -> int:
+    checked = [(p, *check_project(p)) for p in ps]
+    not_started = [name for _, report, _ in checked for name in report.not_started]
+    problems = [line for _, _, lines in checked for line in lines]
+    for _, report, _ in checked:
+        for line in report.warnings():
+            print("warning:", line)
+    if not_started:
+        print(f"not translated yet (no catalog): {', '.join(not_started)}")
     for line in problems:
         print(line)
-    cells = sum(r.state != "none" for results in report.results.values() for r in results)
     if problems:
         print(f"i18n check FAILED: {len(problems)} problem(s)")
         return 1
-    print(f"i18n check: {len(report.results)} translated lessons ({', '.join(s[:2] for s in report.results)}), "
-          f"{cells} cells: every translation present, current, and built")
+    parts = []
+    for p, report, _ in checked:
+        if report.results or p.kind == "lesson":
+            cells = sum(r.state != "none" for results in report.results.values() for r in results)
+            parts.append(f"{len(report.results)} translated {p.kind}s "
+                         f"({', '.join(p.short(s) for s in report.results)}), {cells} cells")
+    print(f"i18n check: {'; '.join(parts)}: every translation present, current, and built")
     return 0
 
 
@@ -659,7 +944,7 @@ def cmd_stale(p: Project, args) -> int:
     report = p.resolve(p.english(), p.catalogs())
     color = sys.stdout.isatty()
     shown = 0
-    for lesson in pick(list(report.results), args.lessons):
+    for lesson in pick(list(report.results), args.lessons, p):
         for r in report.results[lesson]:
             if r.state != "stale":
                 continue
@@ -675,7 +960,7 @@ def cmd_stale(p: Project, args) -> int:
                 print(word_diff(r.old_source, r.cell.source, color))
             print(f"   The translation to update ({r.entry.lesson}.md, line {r.entry.line}):")
             print(quoted(r.entry.text))
-            print(f"   Then: python tools/i18n.py accept {lesson[:2]} {r.cell.id}\n")
+            print(f"   Then: python tools/i18n.py accept {p.short(lesson)} {r.cell.id}\n")
     print(f"{shown} stale block(s)")
     return 0
 
@@ -683,7 +968,7 @@ def cmd_stale(p: Project, args) -> int:
 def cmd_missing(p: Project, args) -> int:
     report = p.resolve(p.english(), p.catalogs())
     shown = 0
-    for lesson in pick(list(report.results), args.lessons):
+    for lesson in pick(list(report.results), args.lessons, p):
         for r in report.results[lesson]:
             if r.state in ("missing", "todo"):
                 shown += 1
@@ -697,7 +982,7 @@ def cmd_missing(p: Project, args) -> int:
 def cmd_stub(p: Project, args) -> int:
     english, catalogs = p.english(), p.catalogs()
     added = 0
-    for lesson in pick(list(english), args.lessons):
+    for lesson in pick(list(english), args.lessons, p):
         catalogs.setdefault(lesson, p.new_catalog(lesson))
         for r in p.resolve(english, catalogs).results[lesson]:
             c = r.cell
@@ -716,7 +1001,7 @@ def cmd_stub(p: Project, args) -> int:
 def cmd_accept(p: Project, args) -> int:
     english, catalogs = p.english(), p.catalogs()
     report = p.resolve(english, catalogs)
-    lesson = pick(list(report.results), [args.lesson])[0]
+    lesson = pick(list(report.results), [args.lesson], p)[0]
     pending = {r.cell.id: r for r in report.results[lesson] if r.state in ("stale", "todo")}
     names = list(pending) if args.all else args.cells
     if not names:
@@ -730,6 +1015,10 @@ def cmd_accept(p: Project, args) -> int:
         e = r.entry
         if e.code and (why := comment_only_difference(r.cell.source, e.text)):
             print(f"{lesson} {cid}: NOT accepted: the block's code must be the English code as it is now: {why}")
+            failed += 1
+            continue
+        if e.code and (checked := p.validate(Result(r.cell, "ok", e))).state == "invalid":
+            print(f"{lesson} {cid}: NOT accepted: {checked.note}")
             failed += 1
             continue
         if (lesson, cid) != e.key and (lesson, cid) in {x.key for x in catalogs[lesson].entries}:
@@ -755,7 +1044,7 @@ def cmd_carry(p: Project, args) -> int:
     english, catalogs = p.english(), p.catalogs()
     report = p.resolve(english, catalogs)
     carried = 0
-    for lesson in pick(list(report.results), args.lessons):
+    for lesson in pick(list(report.results), args.lessons, p):
         for r in report.results[lesson]:
             if r.state != "stale" or r.cell.type != "code" or (args.cells and r.cell.id not in args.cells):
                 continue
@@ -813,17 +1102,20 @@ def cmd_sync(p: Project, args) -> int:
            for lesson, entries in placed.items() if lesson not in retired}
     p.save_catalogs(english, new)  # before the retired files go: their recorded English moves with their blocks
     for lesson in retired:
-        for path in (catalogs[lesson].path, p.sources_dir / f"{lesson}.json", p.out_dir / f"{lesson}.ipynb"):
+        for path in (catalogs[lesson].path, p.sources_dir / f"{lesson}.json", p.out_path(lesson)):
             if path.is_file():
                 path.unlink()
                 print("removed", path.relative_to(p.root))
+        folder = p.out_path(lesson).parent
+        if p.kind == "assignment" and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
     return 0
 
 
 def cmd_build(p: Project, args) -> int:
     english, catalogs = p.english(), p.catalogs()
     report = p.resolve(english, catalogs)
-    lessons = pick(list(report.results), args.lessons)
+    lessons = pick(list(report.results), args.lessons, p)
     problems = [(lesson, line) for lesson, line in report.problems() if lesson in lessons]
     invalid = [line for _, line in problems if line.startswith("invalid:")]
     if invalid:
@@ -845,7 +1137,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lang", default="zh", help="the catalog folder i18n/LANG and the notebooks/LANG output (zh)")
     ap.add_argument("--root", type=Path, default=ROOT, help="the repository (default: this tool's)")
     sub = ap.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("status", help="one line per lesson: translated, stale, missing, moved")
+    sub.add_parser("status", help="one line per lesson and assignment: translated, stale, missing, moved")
     sub.add_parser("check", help="fail on anything missing, stale, obsolete, invalid or not rebuilt")
     for name, text in (("stale", "what changed in the English of each stale block"),
                        ("missing", "the English of every cell without a translation"),
@@ -863,11 +1155,21 @@ def main(argv: list[str] | None = None) -> int:
     sync = sub.add_parser("sync", help="move blocks to the lesson, id and order their cells have now")
     sync.add_argument("--prune", action="store_true", help="also remove obsolete blocks")
     args = ap.parse_args(argv)
-    commands = {"status": cmd_status, "check": cmd_check, "stale": cmd_stale, "missing": cmd_missing,
-                "stub": cmd_stub, "accept": cmd_accept, "carry": cmd_carry, "sync": cmd_sync,
-                "build": cmd_build}
+    commands = {"status": cmd_status, "stale": cmd_stale, "missing": cmd_missing, "stub": cmd_stub,
+                "accept": cmd_accept, "carry": cmd_carry, "sync": cmd_sync, "build": cmd_build}
     try:
-        return commands[args.cmd](Project(args.root, args.lang), args)
+        ps = projects(args.root, args.lang)
+        if args.cmd == "check":
+            return cmd_check(ps, args)
+        if args.cmd in ("status", "sync"):
+            return max(commands[args.cmd](p, args) for p in ps)
+        if args.cmd == "accept":
+            p, _ = route(ps, [args.lesson], lambda p: list(p.catalogs()))[0]
+            return cmd_accept(p, args)
+        available = (lambda p: list(p.english_paths())) if args.cmd == "stub" else (lambda p: list(p.catalogs()))
+        codes = [commands[args.cmd](p, argparse.Namespace(**{**vars(args), "lessons": names}))
+                 for p, names in route(ps, args.lessons, available)]
+        return max(codes, default=0)
     except CatalogError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
