@@ -35,7 +35,8 @@ from nbgrader.plugins import LateSubmissionPlugin
 from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
 from traitlets import Bool, Float, List, Unicode
 
-from course_grading import review, sandbox, workers
+from course_grading import messages, review, sandbox, workers
+from course_grading.editions import edition
 from course_grading.points import HIDDEN_BEGIN, HIDDEN_END, Cell, Checks, Grading, Verdict, strip_solution_markers
 
 REVIEW_MARK = "[review]"
@@ -44,16 +45,18 @@ DRIVERS = pathlib.Path(__file__).resolve().parent / "drivers"
 
 
 def load_checks(assignment: str) -> Checks:
-    """The hidden checks of an assignment: `course_grading.checks.<assignment>.checks`."""
+    """The hidden checks of an assignment: `course_grading.checks.<assignment>.checks` (for an edition in another
+    language, such as `tiny_autodiff_zh`, those of the English assignment: see editions.py)."""
     if not NAME.match(assignment):
         raise ValueError(f"not an assignment name: {assignment!r}")
+    name = edition(assignment).checks
     try:
-        module = importlib.import_module(f"course_grading.checks.{assignment}")
+        module = importlib.import_module(f"course_grading.checks.{name}")
     except ModuleNotFoundError as exc:
-        if exc.name != f"course_grading.checks.{assignment}":
+        if exc.name != f"course_grading.checks.{name}":
             raise
         raise LookupError(f"no hidden checks for assignment {assignment!r}: write course_grading/checks/"
-                          f"{assignment}.py") from None
+                          f"{name}.py") from None
     return module.checks
 
 
@@ -98,8 +101,9 @@ def source_notebook(config, assignment: str, notebook: str):
 def grade(nb, source_nb, assignment: str, options: workers.Options, log=None, feedback_env: str | None = None):
     """(verdicts by test cell, what each cell printed in the feedback run, grader errors)."""
     checks = load_checks(assignment)
-    drivers = assignment if (DRIVERS / f"{assignment}.py").is_file() else None
-    g = Grading(submission_cells(nb), references(source_nb), assignment, drivers=drivers, options=options)
+    name, lang = edition(assignment).checks, edition(assignment).lang  # tiny_autodiff_zh: tiny_autodiff's, in zh
+    drivers = name if (DRIVERS / f"{name}.py").is_file() else None
+    g = Grading(submission_cells(nb), references(source_nb), name, drivers=drivers, options=options)
     verdicts: dict[str, Verdict] = {}
     errors: list[str] = []
     report: list[dict] = []
@@ -126,6 +130,8 @@ def grade(nb, source_nb, assignment: str, options: workers.Options, log=None, fe
         g.close()
         if torch:
             torch.set_num_threads(threads)
+    for v in verdicts.values():
+        v.lang = lang
     return verdicts, report, errors
 
 
@@ -157,8 +163,13 @@ class TrustedGrade(NbGraderPreprocessor):
             cell.execution_count = None
             if role(cell) == "test":
                 verdict = verdicts.get(gid) or Verdict(0.0, float(cell.metadata.nbgrader["points"]),
-                                                       ["- no check ran for this cell"])
-                cell.outputs = [_stream(verdict.text() + "\n"),
+                                                       ["- no check ran for this cell"],
+                                                       edition(info["assignment"]).lang)
+                untranslated: list[str] = []
+                text = verdict.text(untranslated)
+                for part in untranslated:
+                    self.log.warning("UNTRANSLATED grader message (%s, %s): %s", verdict.lang, gid, part)
+                cell.outputs = [_stream(text + "\n"),
                                 NotebookNode(output_type="execute_result", execution_count=None, metadata={},
                                              data={"text/plain": f"{verdict.points:g}"})]
             elif role(cell) in ("answer", "added"):  # what the student's own code printed in the grader's run
@@ -237,10 +248,12 @@ class HideHiddenTests(NbGraderPreprocessor):
         if cell.cell_type != "code" or not utils.is_grade(cell):
             return cell, resources
         kept, inside = [], False
+        lang = edition(str(resources.get("nbgrader", {}).get("assignment") or "")).lang
+        note = "# " + messages.translate("(hidden checks: run by the grader, not shown)", lang)
         for line in _source(cell).split("\n"):
             if HIDDEN_BEGIN in line:
                 inside = True
-                kept.append(line[: len(line) - len(line.lstrip())] + "# (hidden checks: run by the grader, not shown)")
+                kept.append(line[: len(line) - len(line.lstrip())] + note)
             elif HIDDEN_END in line:
                 inside = False
             elif not inside:

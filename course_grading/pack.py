@@ -9,10 +9,14 @@ install them, a README for students, and settings that hide nbgrader's instructo
 who install nbgrader to use its Validate button. It holds no source notebook, no cheat corpus, and no
 grading package (`course_grading`: hidden checks, references, oracles, the grader).
 
+The Chinese edition comes along: the Chinese lessons (`notebooks/zh/`), the Chinese assignments released
+beside the English ones (`notebooks/assignments/<name>_zh/`, generated from the Chinese source notebooks),
+README.zh-CN.md and the glossary (`docs/glossary.md`) they link to.
+
 The leak check then reads every file of the pack: no solution or hidden-test marker anywhere; every
-released notebook passes `assignments.find_leaks` against its source; no run of four or more
-consecutive solution or hidden-test lines appears in any file (lessons included: a lesson must not
-carry an assignment's answer); no path of the instructor's side. Exit status 1 on any leak.
+released notebook, English or Chinese, passes `assignments.find_leaks` against its source; no run of four
+or more consecutive solution or hidden-test lines appears in any file (lessons of both languages included:
+a lesson must not carry an assignment's answer); no path of the instructor's side. Exit status 1 on any leak.
 """
 
 from __future__ import annotations
@@ -32,7 +36,9 @@ REPO = A.REPO
 HERE = A.HERE  # the assignments' source folder
 
 PACKAGES = ("dagviz", "autograd_course")
-TOP_FILES = ("pyproject.toml", "constraints.txt", "environment.yml")
+TOP_FILES = ("pyproject.toml", "constraints.txt", "environment.yml", "README.zh-CN.md")
+DOCS = ("glossary.md",)  # what the Chinese lessons and README.zh-CN.md link to
+TRANSLATED_LESSONS = ("zh",)  # notebooks/<lang>/: generated lessons (tools/i18n.py)
 # Never in a student's hands (checked by name anywhere in the pack).
 INSTRUCTOR_ONLY = ("cheats", "course_grading", "gradebook.db")
 INSTRUCTOR_PANELS = ("nbgrader:formgrader", "nbgrader:create-assignment", "nbgrader:course-list")
@@ -43,6 +49,10 @@ README = """# Autograd, by hand and by picture: student pack
 
 Lessons in `notebooks/NN_*.ipynb` (read the stored outputs, then run them top to bottom), graded
 assignments in `notebooks/assignments/<name>/<name>.ipynb`.
+
+中文版：课程在 `notebooks/zh/`，作业在 `notebooks/assignments/<作业名>_zh/`，说明见 README.zh-CN.md。
+Chinese edition: lessons in `notebooks/zh/`, assignments in `notebooks/assignments/<name>_zh/` (same checks and
+points as the English ones), README.zh-CN.md.
 
 ## Install (Python 3.10+ and Graphviz's `dot`: `sudo apt-get install graphviz` or `brew install graphviz`)
 
@@ -110,12 +120,21 @@ def build(out: pathlib.Path) -> pathlib.Path:
     (pack / "notebooks").mkdir(parents=True)
     for lesson in sorted((REPO / "notebooks").glob("[0-9]*.ipynb")):
         shutil.copy2(lesson, pack / "notebooks" / lesson.name)
+    for lang in TRANSLATED_LESSONS:
+        (pack / "notebooks" / lang).mkdir()
+        for lesson in sorted((REPO / "notebooks" / lang).glob("[0-9]*.ipynb")):
+            shutil.copy2(lesson, pack / "notebooks" / lang / lesson.name)
+    (pack / "docs").mkdir()
+    for name in DOCS:
+        shutil.copy2(REPO / "docs" / name, pack / "docs" / name)
     for package in PACKAGES:
         _copy_tree(REPO / package, pack / package)
     for name in TOP_FILES:
         shutil.copy2(REPO / name, pack / name)
     pyproject = pack / "pyproject.toml"  # the grading package is not in the pack: do not list it
-    pyproject.write_text(pyproject.read_text(encoding="utf-8").replace(', "course_grading*"', ""), encoding="utf-8")
+    text = pyproject.read_text(encoding="utf-8").replace(', "course_grading*"', "")
+    text = "\n".join(line for line in text.split("\n") if not line.startswith("course_grading = "))
+    pyproject.write_text(text, encoding="utf-8")
     (pack / "data").mkdir()
     shutil.copy2(REPO / "data" / "README.md", pack / "data" / "README.md")
     release_assignments(pack / "notebooks" / "assignments")
@@ -199,7 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     released = sorted(p.parent.name for p in (pack / "notebooks" / "assignments").glob("*/*.ipynb"))
     print(f"student pack: {len(files)} files, {size / 1e6:.1f} MB in {shown} (and {shown.parent}/autograd-course.zip)")
     lessons = len(list((pack / "notebooks").glob("[0-9]*.ipynb")))
-    print(f"  lessons: {lessons}; released assignments: {', '.join(released)}")
+    translated = ", ".join(f"{lang}: {len(list((pack / 'notebooks' / lang).glob('[0-9]*.ipynb')))}"
+                           for lang in TRANSLATED_LESSONS)
+    print(f"  lessons: {lessons} (translated, {translated}); released assignments: {', '.join(released)}")
     print("  leak check: no solution, hidden test, source notebook, cheat or grading machinery")
     return 0
 

@@ -50,10 +50,17 @@ class Verdict:
     points: float
     max_points: float
     lines: list[str] = field(default_factory=list)
+    lang: str = "en"  # the language of the submission's edition (editions.py): the text is translated on output
 
-    def text(self) -> str:
+    def text(self, untranslated: list[str] | None = None) -> str:
+        """What the student reads; `untranslated` collects the English a translation had to keep."""
         head = f"Graded outside your notebook: {_fmt(self.points)} of {_fmt(self.max_points)} points."
-        return "\n".join([head, *self.lines])
+        text = "\n".join([head, *self.lines])
+        if self.lang == "en":
+            return text
+        from course_grading import messages
+
+        return messages.translate(text, self.lang, untranslated)
 
 
 def _fmt(x: float) -> str:

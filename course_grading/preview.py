@@ -13,8 +13,9 @@ from __future__ import annotations
 import importlib
 import os
 
-from course_grading import wire, worker
+from course_grading import messages, wire, worker
 from course_grading.autograde import load_checks
+from course_grading.editions import edition
 from course_grading.points import Grading
 from course_grading.workers import Reply
 
@@ -61,13 +62,18 @@ class _PreviewGrading(Grading):
 
 
 def preview(assignment: str, grade_id: str, namespace: dict) -> float:
-    """Run the check of `grade_id` on this kernel's definitions; print and return the points."""
+    """Run the check of `grade_id` on this kernel's definitions; print and return the points.
+
+    `assignment` may be an edition in another language (`tiny_autodiff_zh`): the English assignment's check
+    runs, and its messages are printed in the edition's language."""
     check = load_checks(assignment).by_cell[grade_id]
-    grading = _PreviewGrading(assignment, namespace)
+    grading = _PreviewGrading(edition(assignment).checks, namespace)
     try:
         result = check.run(grading)
     finally:
         grading.close()
-    print("[preview in this kernel; the autograder runs the same check on sandboxed workers]")
+    result.lang = edition(assignment).lang
+    print(messages.translate("[preview in this kernel; the autograder runs the same check on sandboxed workers]",
+                             result.lang))
     print(result.text())
     return result.points

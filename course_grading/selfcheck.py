@@ -21,6 +21,14 @@ For every assignment `notebooks/assignments/<name>/<name>.ipynb` (or only the NA
      review notes its `# flag:` allows (none or review).
 4. print one table of all of them, with the time each took.
 
+An edition in another language (`tiny_autodiff_zh`, see editions.py and tools/i18n.py) is an assignment of
+its own here too, graded by the English assignment's checks: its solutions must get full marks and its blank
+student version zero, with every grader message translated (a message left in English fails). Its cheats
+are not run again. The grader reads only a submission's code cells, and an edition's code cells, grade ids and
+points are the English ones (`tools/i18n.py check` and tests/test_assignments.py hold them to that, and
+the tests check that every cheat builds the same code cells on either edition), so each cheat would score
+exactly what it scores on the English assignment, at twice the CI time.
+
 Before `finetuning` it runs `python -m autograd_course backbone` (see PREPARE), so building the cached
 course backbone never counts against a submission's time. Autograde jobs run in parallel (`--jobs`,
 default 2). Every submission gets a course root of its own in a temporary folder (removed at the end
@@ -42,6 +50,7 @@ import warnings
 
 from course_grading import cheats as cheat_files
 from course_grading.autograde import REVIEW_MARK
+from course_grading.editions import ENGLISH, edition
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 HERE = REPO / "notebooks" / "assignments"  # nbgrader's source folder: only the assignments
@@ -63,8 +72,14 @@ MIN_SECRET_LINE = 10
 # Notebook helpers (pure functions; tests/test_assignments.py uses them without a kernel)
 # --------------------------------------------------------------------------------------------
 def assignment_names(root: pathlib.Path = HERE) -> list[str]:
-    """Assignments are the folders `<name>/` that hold `<name>.ipynb`."""
+    """Assignments are the folders `<name>/` that hold `<name>.ipynb` (language editions such as
+    `tiny_autodiff_zh` included: they are nbgrader assignments of their own)."""
     return sorted(p.parent.name for p in root.glob("*/*.ipynb") if p.stem == p.parent.name)
+
+
+def english_names(root: pathlib.Path = HERE) -> list[str]:
+    """The English assignments: each has its hidden checks, drivers and cheat corpus."""
+    return [name for name in assignment_names(root) if edition(name).lang == ENGLISH]
 
 
 def source_path(name: str) -> pathlib.Path:
@@ -350,17 +365,18 @@ def prepare_assignment(name: str, check_root: pathlib.Path) -> dict:
     leaks = find_leaks(source_nb, student_nb)
     if leaks:
         raise CheckFailed(f"{name}: the student version leaks:\n  " + "\n  ".join(leaks))
-    if name in PREPARE:
-        done = subprocess.run([sys.executable, *PREPARE[name]], cwd=REPO, capture_output=True, text=True)
+    prepare = PREPARE.get(edition(name).checks)
+    if prepare:
+        done = subprocess.run([sys.executable, *prepare], cwd=REPO, capture_output=True, text=True)
         if done.returncode != 0:
-            raise CheckFailed(f"{name}: `python {' '.join(PREPARE[name])}` failed:\n{done.stdout}{done.stderr}")
+            raise CheckFailed(f"{name}: `python {' '.join(prepare)}` failed:\n{done.stdout}{done.stderr}")
     return dict(source=source_nb, student=student_nb, released=released, template=template)
 
 
 def make_jobs(name: str, prep: dict, cheats: bool) -> list[Job]:
     jobs = [Job(name, SOLUTION_STUDENT, prep["source"], prep["template"], "solution"),
             Job(name, BLANK_STUDENT, prep["student"], prep["template"], "blank")]
-    if cheats:
+    if cheats and edition(name).lang == ENGLISH:  # an edition's cheats would score as on the English one
         for cheat in cheat_files.load(HERE / name):
             submission = cheat_files.build(cheat, prep["student"])
             kind = "honest" if cheat.cls == cheat_files.HONEST else "cheat"
@@ -381,6 +397,11 @@ def verdict(job: Job, points: dict[str, float]) -> str | None:
     total = sum(points.values())
     if job.error:
         return f"nbgrader autograde failed:\n{job.error}"
+    untranslated = sorted({line.split(": ", 1)[-1] for line in getattr(job, "log", "").splitlines()
+                           if "UNTRANSLATED" in line})
+    if untranslated:
+        return (f"grader messages left in English in the {edition(job.name).lang} edition (add them to "
+                "course_grading/messages_<lang>.txt):\n  " + "\n  ".join(untranslated))
     if job.max != total:
         return f"the gradebook's max score {job.max:g} differs from the notebook's {total:g}"
     if job.kind == "honest":
@@ -467,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    costly = sorted(jobs, key=lambda j: j[0].name not in PREPARE)  # the slow assignment first
+    costly = sorted(jobs, key=lambda j: edition(j[0].name).checks not in PREPARE)  # the slow assignment first
     print(f"autograding {len(jobs)} submissions, {args.jobs} at a time ...", flush=True)
     with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         runs = [pool.submit(student_version_job, name, str(nb), args.timeout, str(check_root / name / "student_run"))
