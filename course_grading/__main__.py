@@ -4,6 +4,7 @@
     term                   a whole term with fake students: release, submit, collect, autograde, feedback, export
     pack                   the student pack (lessons, released assignments, packages), leak-checked
     holds [NAME]           list submissions the review scan flagged; --lift to clear the flags once reviewed
+    messages [LANG]        the checks' messages that messages_<LANG>.txt (default zh) does not translate yet
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-COMMANDS = {"selfcheck": "selfcheck", "term": "term", "pack": "pack", "holds": "review"}
+COMMANDS = {"selfcheck": "selfcheck", "term": "term", "pack": "pack", "holds": "review", "messages": "messages"}
 
 
 def main(argv: list[str] | None = None) -> int:
