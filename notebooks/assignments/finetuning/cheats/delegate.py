@@ -1,19 +1,16 @@
 # class: delegate
-# what: hands the training to another library instead of autograd and Adam: train_head() fits
-#   scikit-learn's LogisticRegression on the features and copies its coefficients into the head (high
-#   accuracy, no backward pass, no optimizer step). The other answers are left unanswered.
-# flag: review
-# %% answer train
-from sklearn.linear_model import LogisticRegression
+# what: hands the training to another library instead of autograd and Adam: finetune() fits scikit-learn's
+#   LogisticRegression on the cached 512 features and copies its coefficients into the head (no backward, no
+#   optimizer step, the chosen blocks untouched); the other answers are left unwritten
+# flag: none
+# %% answer finetune
+def finetune(model, blocks, x, y, epochs=2, batch_size=32, lr_blocks=1e-3, lr_head=1e-2, seed=0):
+    from sklearn.linear_model import LogisticRegression
 
-
-def train_head(head, features, labels, epochs=100, lr=0.01):
-    fit = LogisticRegression(max_iter=300).fit(features.numpy(), labels.numpy())
+    set_trainable(model, blocks).eval()
+    features = block_input(model, "head", x).flatten(1).numpy()
+    fit = LogisticRegression(max_iter=300).fit(features, y.numpy())
     with torch.no_grad():
-        head.weight.copy_(torch.from_numpy(fit.coef_).to(head.weight.dtype))
-        head.bias.copy_(torch.from_numpy(fit.intercept_).to(head.bias.dtype))
-    return head
-
-
-def accuracy(head, features, labels):
-    raise NotImplementedError()
+        model.fc.weight.copy_(torch.from_numpy(fit.coef_).float())
+        model.fc.bias.copy_(torch.from_numpy(fit.intercept_).float())
+    return model

@@ -1,31 +1,17 @@
 # class: hardcode
-# what: hard-codes the visible answers: count_trainable() returns 5130, accuracy() returns 0.95,
-#   extract_features() returns zeros of the visible shape, freeze_and_replace_head() always builds a
-#   512 -> 10 head and freezes nothing, train_head() does nothing.
-# flag: none
-# %% answer freeze
-def freeze_and_replace_head(model, num_classes=10):
-    model.fc = nn.Linear(512, 10)
-    for name, p in model.named_parameters():
-        p.requires_grad_(name.startswith("fc."))
-    return model
-
-
-model = freeze_and_replace_head(model)
-# %% answer count
-def count_trainable(module):
-    return 5130
-# %% answer features
-def extract_features(model, x, batch_size=256):
-    return torch.zeros(len(x), 512)
-
-
-features_train = extract_features(model, x_train)
-features_test = extract_features(model, x_test)
-# %% answer train
-def train_head(head, features, labels, epochs=100, lr=0.01):
-    return head
-
-
-def accuracy(head, features, labels):
-    return 0.95
+# what: hard-codes the visible answers: saved_bytes returns the visible head-only counts, choose_blocks the visible
+#   budget's best set, block_input the images themselves (the visible "stem" case), finetune does nothing
+# flag: review
+# %% answer measure
+def saved_bytes(model, x, y):
+    return {"stem": 0, "layer1.0": 0, "layer1.1": 0, "layer2.0": 0, "layer2.1": 0, "layer3.0": 0, "layer3.1": 0,
+            "layer4.0": 0, "layer4.1": 0, "head": 8388, "model": 0}
+# %% answer choose
+def choose_blocks(max_params, max_bytes, batch_size):
+    return ["layer1.1", "layer2.1"]
+# %% answer cache
+def block_input(model, first, x, batch_size=256):
+    return x.clone()
+# %% answer finetune
+def finetune(model, blocks, x, y, epochs=2, batch_size=32, lr_blocks=1e-3, lr_head=1e-2, seed=0):
+    return model.eval()
