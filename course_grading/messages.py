@@ -148,20 +148,29 @@ def translate_message(text: str, cat: Catalog, missing: list[str] | None = None,
 _LINE = re.compile(r"^(\s*)(- )?(.*)$", re.S)
 
 
-# How points.py lays out a verdict: tried first on each line, and never inside a message.
-FRAME = ("Graded outside your notebook: {} of {} points.", "{}: all passed", "{}: {} of {} passed",
-         "{}: nothing was checked", "failed: {}", "failed ({}x): {}")
+# How points.py lays out a verdict: tried first on each line, in this order, and never inside a message. Counts
+# are digits and points numbers, so an item name that holds ": " or " of " cannot be mistaken for the frame.
+FRAME = {
+    "Graded outside your notebook: {} of {} points.": r"Graded outside your notebook: ([0-9.]+) of ([0-9.]+) points\.",
+    "{}: all passed": r"(.+): all passed",
+    "{}: {} of {} passed": r"(.+): ([0-9]+) of ([0-9]+) passed",
+    "{}: nothing was checked": r"(.+): nothing was checked",
+    "failed ({}x): {}": r"failed \(([0-9]+)x\): (.+)",
+    "failed: {}": r"failed: (.+)",
+}
+_FRAME = {english: re.compile(pattern, re.S) for english, pattern in FRAME.items()}
 
 
 def translate_line(line: str, cat: Catalog, missing: list[str] | None = None) -> str:
     indent, bullet, message = _LINE.match(line).groups()
     if not message:
         return line
-    for t in cat.templates:
-        m = t.regex.fullmatch(message) if t.english in FRAME else None
-        if m:
+    templates = {t.english: t for t in cat.templates}
+    for english, regex in _FRAME.items():
+        m = regex.fullmatch(message)
+        if m and english in templates:
             values = [translate_message(v, cat, missing) for v in m.groups()]
-            return indent + (bullet or "") + t.translation.format(*values)
+            return indent + (bullet or "") + templates[english].translation.format(*values)
     return indent + (bullet or "") + translate_message(message, cat, missing)
 
 

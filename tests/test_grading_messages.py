@@ -210,3 +210,14 @@ def test_the_catalog_file_is_well_formed_and_every_entry_is_used_or_structural()
             continue
         fixed = [part for part in english.split("{}") if part.strip()]
         assert all(part in produced for part in fixed), f"{english!r}: no check says this any more"
+
+
+def test_an_item_name_that_looks_like_the_frame_is_not_split_by_it():
+    """A name holding ": " and " of " ("...: at least 85% of its held-out digits right") next to the frame's
+    "name: 3 of 5 passed": the frame counts are digits, so the name stays whole (found by the self-check)."""
+    name = "a real run on the grader's digits: at least 85% of its held-out digits right"
+    left: list[str] = []
+    for status, chinese in (("all passed", "全部通过"), ("0 of 1 passed", "1 项中通过 0 项")):
+        got = messages.translate(f"- {name}: {status}", "zh", left)
+        assert got == f"- 在评分程序的手写数字数据上真实运行一次：留出的数字中至少有 85% 分类正确：{chinese}", got
+    assert left == []
