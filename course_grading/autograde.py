@@ -24,7 +24,6 @@ import importlib
 import math
 import pathlib
 import re
-import sys
 
 import nbformat
 from nbformat.notebooknode import NotebookNode
@@ -107,10 +106,6 @@ def grade(nb, source_nb, assignment: str, options: workers.Options, log=None, fe
     verdicts: dict[str, Verdict] = {}
     errors: list[str] = []
     report: list[dict] = []
-    torch = sys.modules.get("torch")  # the checks' references: one thread is faster than two fighting workers
-    threads = torch.get_num_threads() if torch else None
-    if torch:
-        torch.set_num_threads(1)
     try:
         env = feedback_env or checks.feedback_env
         if env:  # what the student's own cells print, for the feedback (test cells are the grader's to fill)
@@ -128,8 +123,6 @@ def grade(nb, source_nb, assignment: str, options: workers.Options, log=None, fe
                                                             "instructor will look at it"])
     finally:
         g.close()
-        if torch:
-            torch.set_num_threads(threads)
     for v in verdicts.values():
         v.lang = lang
     return verdicts, report, errors

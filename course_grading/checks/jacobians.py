@@ -26,8 +26,6 @@ Lanczos (`eigsh`) on the same products.
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 
 from course_grading.points import Checks, GraderError, Grading, Items
@@ -284,20 +282,6 @@ def reference_hvp(case: dict, v: dict) -> dict:
     return {k: t.numpy() for k, t in zip(KEYS, torch.autograd.grad(dot, [leaves[k] for k in KEYS]), strict=True)}
 
 
-@contextlib.contextmanager
-def one_thread():
-    """PyTorch on one thread while the grader computes references: on a busy machine, threads that wait for
-    each other make a Hessian-vector product of these sizes 20 times slower. The setting is restored after."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def _close_dict(got, want: dict, rtol: float) -> None:
     if not isinstance(got, dict) or sorted(got) != sorted(want):
         raise AssertionError("not a dict with the same keys")
@@ -318,7 +302,7 @@ def hvp(g: Grading) -> Items:
     hint = ("hvp(loss, params, v) differs from H v (a dict like params) for a network with about 25,000 parameters "
             "at ReLU kinks: compose modes, never build H, no finite differences")
     for case, got in g.each(reply, cases):
-        with items.case(hint), one_thread():
+        with items.case(hint):
             _close_dict(got, reference_hvp(case, case["v"]), 1e-8)
     return items
 
@@ -374,9 +358,6 @@ class Operator:
     ops = ("matvec",)
 
     def __init__(self, spec: dict):
-        import torch
-
-        torch.set_num_threads(1)  # the oracle's own process (see one_thread)
         self.case = eigen_case(spec)
         self.shapes = {k: np.shape(a) for k, a in self.case["v0"].items()}
 
@@ -430,7 +411,7 @@ def top_eigenvalue(g: Grading) -> Items:
     for (case, got), used in zip(g.each(reply, cases), counts, strict=True):
         with items.case("top_eigenvalue(matvec, v0): the eigenvalue of largest magnitude (sign included, within "
                         "1e-6 relative) and a unit vector v with ||H v - lam v|| <= 1e-3 |lam|, as a dict like v0, "
-                        f"from at most {MAX_MATVECS} products"), one_thread():
+                        f"from at most {MAX_MATVECS} products"):
             assert sum(used.values()) <= MAX_MATVECS
             want = _top_reference(case)
             lam = float(got["lam"])

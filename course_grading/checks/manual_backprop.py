@@ -20,9 +20,6 @@ that layer's points.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -38,22 +35,6 @@ PARAMS = ("W", "b", "g", "V", "c")
 INTERMEDIATES = ("logits", "f", "p", "z", "a", "r", "h", "x")
 SECONDS = {"conv": 20.0, "rms": 10.0, "gelu": 20.0, "pool": 20.0, "network": 20.0, "train": 30.0}
 LAYER_TOL = 1e-11  # of the largest |gradient|: float64 derivations agree with autograd to about 1e-15
-
-
-def one_thread(check: Callable[[Grading], Verdict]) -> Callable[[Grading], Verdict]:
-    """Run a check with PyTorch on one thread: its tensors are small, and on a busy machine two threads waiting
-    for each other make a step of autograd a hundred times slower."""
-
-    @functools.wraps(check)
-    def run(g: Grading) -> Verdict:
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return check(g)
-        finally:
-            torch.set_num_threads(threads)
-
-    return run
 
 
 def _np_rng(g: Grading, seed: int) -> np.random.Generator:
@@ -120,7 +101,6 @@ def _conv_hint(case) -> str:
 
 
 @checks.add("test_conv1d", points=2.5)
-@one_thread
 def conv(g: Grading) -> Verdict:
     rng = _np_rng(g, 401)
     cases, wants = [], []
@@ -162,7 +142,6 @@ def _rms_hint(case) -> str:
 
 
 @checks.add("test_rmsnorm", points=2)
-@one_thread
 def rmsnorm(g: Grading) -> Verdict:
     rng = _np_rng(g, 402)
     cases, wants = [], []
@@ -186,7 +165,6 @@ def rmsnorm(g: Grading) -> Verdict:
 
 # ---- Part 3: GELU -----------------------------------------------------------------------------------------------
 @checks.add("test_gelu", points=1)
-@one_thread
 def gelu(g: Grading) -> Verdict:
     rng = _np_rng(g, 403)
     inputs = [rng.normal(size=(4, 8, 50)), 3 * rng.normal(size=(2, 16, 33)), rng.uniform(-30, 30, size=(3, 5, 200)),
@@ -222,7 +200,6 @@ def _first_max_reference(dout: np.ndarray, z: np.ndarray, kernel: int, stride: i
 
 
 @checks.add("test_maxpool", points=1.5)
-@one_thread
 def maxpool(g: Grading) -> Verdict:
     rng = _np_rng(g, 404)
     settings = [(3, 2), (3, 2), (2, 2), (3, 1), (4, 1), (5, 2), (2, 3), (4, 5), (3, 3), (1, 1), (6, 4), (3, 2)]
@@ -299,7 +276,6 @@ NETWORK_HINTS = {
 
 
 @checks.add("test_network", points=1.5)
-@one_thread
 def network(g: Grading) -> Verdict:
     rng = _np_rng(g, 405)
     cases, wants = [], []
@@ -343,7 +319,6 @@ def _torch_train(case) -> tuple[list[float], dict[str, np.ndarray]]:
 
 
 @checks.add("test_train", points=1.5)
-@one_thread
 def train(g: Grading) -> Verdict:
     rng = _np_rng(g, 406)
     cases, wants = [], []
