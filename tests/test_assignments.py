@@ -26,7 +26,7 @@ NAMES = A.assignment_names()  # the English assignments and their editions: nbgr
 ENGLISH_NAMES = A.english_names()
 EDITIONS = [name for name in NAMES if edition(name).lang != ENGLISH]
 # Assignments whose Chinese edition is released (a catalog in i18n/zh/assignments/ and its generated notebook).
-TRANSLATED_ZH = {"custom_function", "jacobians", "manual_backprop", "reading_the_dag", "tiny_autodiff"}
+TRANSLATED_ZH = {"custom_function", "finetuning", "jacobians", "manual_backprop", "reading_the_dag", "tiny_autodiff"}
 
 _spec = importlib.util.spec_from_file_location("i18n_tool", ROOT / "tools" / "i18n.py")
 i18n = importlib.util.module_from_spec(_spec)
