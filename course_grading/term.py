@@ -40,6 +40,7 @@ import zipfile
 
 from course_grading import cheats as grading_cheats
 from course_grading import selfcheck as assignments
+from course_grading.editions import edition
 
 REPO = assignments.REPO
 HERE = assignments.HERE
@@ -127,7 +128,8 @@ class Term:
             cheat = grading_cheats.Cheat("solution", pathlib.Path("solution"), "honest", "the solutions",
                                          answers=answers)
         else:
-            cheat = grading_cheats.parse(HERE / self.name / "cheats" / f"{how}.py")
+            corpus = HERE / edition(self.name).checks / "cheats"  # an edition's cheats are its English assignment's
+            cheat = grading_cheats.parse(corpus / f"{how}.py")
         return grading_cheats.build(cheat, notebook)
 
     def student_submits(self, student: str, how: str) -> None:
